@@ -1,0 +1,89 @@
+"""The contract every array backend fills: arrays, transfer, randomness, differentiation, compilation."""
+
+
+class Backend:
+    """One array library behind nnkit.ops. Subclasses set `name`, `xp` and implement the methods below.
+
+    `xp` is a NumPy-compatible array namespace; ops call it for the math. Everything a compiler must see
+    as one construct (value_and_grad, jit, scan, random keys, special functions) is a method here, so
+    code above `nnkit.ops` never branches on the backend.
+    """
+
+    name = None
+    xp = None
+    pip_extra = None
+    #: True when gradients come from nnkit's own tape (NumPy, CuPy); False when the library traces (JAX).
+    uses_tape = True
+
+    # --- arrays and transfer -------------------------------------------------------------------
+    def asarray(self, value, dtype=None):
+        """Move a host value (array, scalar, list) onto this backend's device."""
+        raise NotImplementedError
+
+    def to_numpy(self, value):
+        """Copy a backend array back to a host NumPy array."""
+        raise NotImplementedError
+
+    def is_array(self, value):
+        """Whether `value` is an array of this backend (so needs no conversion)."""
+        raise NotImplementedError
+
+    def block_until_ready(self, tree):
+        """Wait for asynchronous work producing `tree` to finish (no-op on synchronous backends)."""
+        return tree
+
+    def describe(self):
+        """A one-line description of the device the backend computes on."""
+        raise NotImplementedError
+
+    # --- differentiation and compilation ---------------------------------------------------------
+    def value_and_grad(self, fn):
+        """Wrap fn(params, *args) -> (loss, aux) into f(params, *args) -> ((loss, aux), grads)."""
+        raise NotImplementedError
+
+    def jit(self, fn, donate_argnums=()):
+        """Compile `fn` into one program (JAX) or return it unchanged (eager backends)."""
+        return fn
+
+    def stop_gradient(self, x):
+        """`x` as a constant for differentiation (the tape already skips primitives with no VJP)."""
+        return x
+
+    def scan(self, step, carry, xs):
+        """Run carry, y = step(carry, x) over the leading axis of xs; returns (carry, stacked ys)."""
+        raise NotImplementedError
+
+    # --- randomness from explicit keys ----------------------------------------------------------
+    def random_key(self, seed):
+        """A key for the random functions below, made from an integer seed."""
+        raise NotImplementedError
+
+    def fold_in(self, key, data):
+        """A new key derived deterministically from `key` and the integer `data`."""
+        raise NotImplementedError
+
+    def uniform(self, key, shape, dtype, minval=0.0, maxval=1.0):
+        """Uniform samples in [minval, maxval)."""
+        raise NotImplementedError
+
+    def normal(self, key, shape, dtype):
+        """Standard normal samples."""
+        raise NotImplementedError
+
+    # --- special functions and kernels ----------------------------------------------------------
+    def erf(self, x):
+        """The error function, elementwise."""
+        raise NotImplementedError
+
+    def index_add(self, target, index, updates):
+        """`target` with `updates` added at `index` (repeated indices accumulate); may reuse `target`."""
+        raise NotImplementedError
+
+    # --- fused updates --------------------------------------------------------------------------
+    def fused_update(self, kind):
+        """An in-place update kernel for an optimizer `kind` ('adam', 'sgd', ...), or None to use the
+        generic update written with nnkit.ops."""
+        return None
+
+    def __repr__(self):
+        return f"<nnkit backend {self.name!r}>"

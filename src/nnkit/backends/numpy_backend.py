@@ -1,0 +1,78 @@
+"""NumPy backend: eager computation on the CPU, gradients from nnkit's tape, in-place fused updates."""
+import math
+
+import numpy as np
+
+from nnkit.backends.base import Backend
+from nnkit.backends.fused_numpy import FUSED_UPDATES
+
+
+def _erf_function():
+    """SciPy's vectorised erf when SciPy is installed, else the exact math.erf applied elementwise."""
+    try:
+        from scipy.special import erf
+    except ImportError:
+        exact = np.vectorize(math.erf, otypes=[np.float64])
+        return lambda x: exact(x).astype(x.dtype, copy=False)
+    return erf
+
+
+class NumpyBackend(Backend):
+    name = "numpy"
+    xp = np
+    pip_extra = None
+
+    def __init__(self):
+        self._erf = _erf_function()
+
+    def asarray(self, value, dtype=None):
+        return np.asarray(value, dtype=dtype)
+
+    def to_numpy(self, value):
+        return np.asarray(value)
+
+    def is_array(self, value):
+        return isinstance(value, np.ndarray)
+
+    def describe(self):
+        return "CPU (NumPy)"
+
+    def value_and_grad(self, fn):
+        from nnkit.ops.tape import value_and_grad
+
+        return value_and_grad(fn)
+
+    def scan(self, step, carry, xs):
+        from nnkit.ops.eager_scan import eager_scan
+
+        return eager_scan(step, carry, xs)
+
+    def random_key(self, seed):
+        return np.array([int(seed) % 2**64, 0], dtype=np.uint64)
+
+    def fold_in(self, key, data):
+        state = np.random.SeedSequence([int(k) for k in key] + [int(data) % 2**64]).generate_state(2, np.uint64)
+        return state
+
+    def _generator(self, key):
+        return np.random.Generator(np.random.Philox(key=[int(k) for k in key]))
+
+    def uniform(self, key, shape, dtype, minval=0.0, maxval=1.0):
+        sample = self._generator(key).random(shape, dtype=np.float32 if np.dtype(dtype) == np.float32 else np.float64)
+        if minval != 0.0 or maxval != 1.0:
+            sample = sample * (maxval - minval) + minval
+        return sample.astype(dtype, copy=False)
+
+    def normal(self, key, shape, dtype):
+        kind = np.float32 if np.dtype(dtype) == np.float32 else np.float64
+        return self._generator(key).standard_normal(shape, dtype=kind).astype(dtype, copy=False)
+
+    def erf(self, x):
+        return self._erf(x)
+
+    def index_add(self, target, index, updates):
+        np.add.at(target, index, updates)
+        return target
+
+    def fused_update(self, kind):
+        return FUSED_UPDATES.get(kind)

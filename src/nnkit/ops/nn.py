@@ -1,0 +1,277 @@
+"""Neural-network primitives: activations, softmax, crossentropies, one-hot, gathers and dropout.
+
+The crossentropies follow Keras: given probabilities they clip to [eps, 1 - eps]; given logits they
+use the stable closed forms. While the tape records, probabilities that come straight from a
+softmax or sigmoid are traced back to their logits and the closed form is used instead, which is
+exact where clipping is not and gives the gradient in one step.
+"""
+from nnkit.backends import active
+from nnkit.config import epsilon
+from nnkit.ops import tape
+from nnkit.ops.math import abs as absolute
+from nnkit.ops.math import add, cast, clip, divide, erf, log, multiply, square, subtract, tanh, where
+from nnkit.ops.primitive import primitive
+from nnkit.ops.reduction import mean as reduce_mean
+from nnkit.ops.reduction import sum as reduce_sum
+from nnkit.ops.shape import squeeze
+
+
+# --- activations -----------------------------------------------------------------------------------
+@primitive
+def relu(xp, x):
+    return xp.maximum(x, 0)
+
+
+relu.defvjp(lambda xp, g, out, x: g * (out > 0))
+
+
+@primitive
+def relu6(xp, x):
+    return xp.clip(x, 0, 6)
+
+
+relu6.defvjp(lambda xp, g, out, x: g * ((x > 0) & (x < 6)))
+
+
+@primitive
+def sigmoid(xp, x):
+    return 0.5 * xp.tanh(0.5 * x) + 0.5
+
+
+sigmoid.defvjp(lambda xp, g, out, x: g * out * (1 - out))
+
+
+@primitive
+def softplus(xp, x):
+    return xp.logaddexp(x, 0)
+
+
+softplus.defvjp(lambda xp, g, out, x: g * (0.5 * xp.tanh(0.5 * x) + 0.5))
+
+
+@primitive
+def elu(xp, x, alpha=1.0):
+    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+
+
+elu.defvjp(lambda xp, g, out, x, alpha=1.0: g * xp.where(x > 0, 1, out + alpha))
+
+
+@primitive
+def leaky_relu(xp, x, negative_slope=0.2):
+    return xp.where(x > 0, x, negative_slope * x)
+
+
+leaky_relu.defvjp(lambda xp, g, out, x, negative_slope=0.2: g * xp.where(x > 0, 1, negative_slope))
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+def selu(x):
+    """Scaled ELU with the self-normalising constants."""
+    return multiply(elu(x, alpha=_SELU_ALPHA), _SELU_SCALE)
+
+
+def silu(x):
+    """x * sigmoid(x) (also called swish)."""
+    return multiply(x, sigmoid(x))
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit: exact with erf, or the tanh approximation."""
+    if approximate:
+        inner = multiply(add(x, multiply(0.044715, x * x * x)), 0.7978845608028654)
+        return multiply(multiply(0.5, x), add(1.0, tanh(inner)))
+    return multiply(multiply(0.5, x), add(1.0, erf(multiply(x, 0.7071067811865476))))
+
+
+def softsign(x):
+    """x / (1 + |x|)."""
+    return divide(x, add(1.0, absolute(x)))
+
+
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid: clip(x / 6 + 1/2, 0, 1) (Keras 3's definition)."""
+    return clip(add(multiply(x, 1.0 / 6.0), 0.5), 0.0, 1.0)
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x)."""
+    return multiply(x, hard_sigmoid(x))
+
+
+# --- softmax family ----------------------------------------------------------------------------------
+@primitive
+def softmax(xp, x, axis=-1):
+    shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return shifted / xp.sum(shifted, axis=axis, keepdims=True)
+
+
+softmax.defvjp(lambda xp, g, out, x, axis=-1: out * (g - xp.sum(g * out, axis=axis, keepdims=True)))
+
+
+@primitive
+def log_softmax(xp, x, axis=-1):
+    shifted = x - xp.max(x, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
+log_softmax.defvjp(lambda xp, g, out, x, axis=-1: g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True))
+
+
+@primitive
+def softmax_cross_entropy(xp, target, logits, axis=-1):
+    """-sum(target * log_softmax(logits)) over `axis`, in one stable pass."""
+    shifted = logits - xp.max(logits, axis=axis, keepdims=True)
+    log_probs = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    return -xp.sum(target * log_probs, axis=axis)
+
+
+def _softmax_ce_grad_logits(xp, g, out, target, logits, axis=-1):
+    probs = softmax.forward(xp, logits, axis=axis)
+    g = xp.expand_dims(g, axis)
+    return g * (probs * xp.sum(target, axis=axis, keepdims=True) - target)
+
+
+softmax_cross_entropy.defvjp(
+    lambda xp, g, out, target, logits, axis=-1: -xp.expand_dims(g, axis) * log_softmax.forward(xp, logits, axis=axis),
+    _softmax_ce_grad_logits,
+)
+
+
+@primitive
+def sigmoid_cross_entropy(xp, target, logits):
+    """Elementwise binary crossentropy of `target` against sigmoid(logits), stable for any logit."""
+    return xp.maximum(logits, 0) - logits * target + xp.log1p(xp.exp(-xp.abs(logits)))
+
+
+sigmoid_cross_entropy.defvjp(
+    lambda xp, g, out, target, logits: -g * logits,
+    lambda xp, g, out, target, logits: g * (sigmoid.forward(xp, logits) - target),
+)
+
+
+@primitive
+def sparse_softmax_cross_entropy(xp, labels, logits, axis=-1):
+    """-log_softmax(logits)[label] with integer labels along `axis`."""
+    log_probs = log_softmax.forward(xp, logits, axis=axis)
+    picked = xp.take_along_axis(log_probs, xp.expand_dims(labels, axis), axis=axis)
+    return -xp.squeeze(picked, axis=axis)
+
+
+def _sparse_ce_grad_logits(xp, g, out, labels, logits, axis=-1):
+    probs = softmax.forward(xp, logits, axis=axis)
+    hot = _one_hot(xp, labels, logits.shape[axis], probs.dtype, axis)
+    return xp.expand_dims(g, axis) * (probs - hot)
+
+
+sparse_softmax_cross_entropy.defvjp(None, _sparse_ce_grad_logits)
+
+
+def _logits_behind(output, producer, axis=None):
+    """The logits a recorded softmax/sigmoid made `output` from, or None."""
+    if type(output) is not tape.Tracer or output.prim is not producer:
+        return None
+    if axis is not None and output.kwargs.get("axis", -1) % output.ndim != axis % output.ndim:
+        return None
+    return output.parents[0][1]
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Crossentropy between one-hot (or soft) targets and probabilities or logits, over `axis`."""
+    if not from_logits:
+        logits = _logits_behind(output, softmax, axis)
+        if logits is None:
+            output = divide(output, reduce_sum(output, axis=axis, keepdims=True))
+            output = clip(output, epsilon(), 1.0 - epsilon())
+            return -reduce_sum(multiply(target, log(output)), axis=axis)
+        output = logits
+    return softmax_cross_entropy(target, output, axis=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Crossentropy between integer class labels and probabilities or logits."""
+    target = cast(target, "int32")
+    if not from_logits:
+        logits = _logits_behind(output, softmax, axis)
+        if logits is None:
+            output = clip(output, epsilon(), 1.0 - epsilon())
+            output = log(output)
+        else:
+            output = logits
+    return sparse_softmax_cross_entropy(target, output, axis=axis)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary crossentropy against probabilities or logits."""
+    if not from_logits:
+        logits = _logits_behind(output, sigmoid)
+        if logits is None:
+            output = clip(output, epsilon(), 1.0 - epsilon())
+            positive = multiply(target, log(output))
+            negative = multiply(subtract(1.0, target), log(subtract(1.0, output)))
+            return -add(positive, negative)
+        output = logits
+    return sigmoid_cross_entropy(target, output)
+
+
+# --- indices and gathers ------------------------------------------------------------------------------
+def _one_hot(xp, indices, num_classes, dtype, axis=-1):
+    hot = (xp.expand_dims(indices, -1) == xp.arange(num_classes)).astype(dtype)
+    return hot if axis in (-1, indices.ndim) else xp.moveaxis(hot, -1, axis)
+
+
+@primitive
+def one_hot(xp, indices, num_classes, dtype="float32", axis=-1):
+    return _one_hot(xp, xp.asarray(indices), num_classes, dtype, axis)
+
+
+@primitive
+def take(xp, x, indices, axis=0):
+    return xp.take(x, indices, axis=axis)
+
+
+def _take_vjp(xp, g, out, x, indices, axis=0):
+    grad = xp.zeros(x.shape, dtype=g.dtype)
+    moved = xp.moveaxis(grad, axis, 0)
+    g = xp.moveaxis(g, list(range(axis, axis + indices.ndim)), list(range(indices.ndim)))
+    active.backend.index_add(moved, indices.reshape(-1), g.reshape((-1,) + moved.shape[1:]))
+    return grad
+
+
+take.defvjp(_take_vjp, None)
+
+
+@primitive
+def take_along_axis(xp, x, indices, axis):
+    return xp.take_along_axis(x, indices, axis=axis)
+
+
+def _take_along_axis_vjp(xp, g, out, x, indices, axis):
+    axis = axis % x.ndim
+    grid = list(xp.indices(indices.shape, sparse=True))
+    grid[axis] = indices
+    return active.backend.index_add(xp.zeros(x.shape, dtype=g.dtype), tuple(grid), g)
+
+
+take_along_axis.defvjp(_take_along_axis_vjp, None)
+
+
+def dropout(x, rate, key, noise_shape=None):
+    """Zero each element with probability `rate` and scale the rest by 1 / (1 - rate)."""
+    if rate <= 0:
+        return x
+    shape = tuple(noise_shape) if noise_shape is not None else tuple(x.shape)
+    keep = active.backend.uniform(key, shape, x.dtype) >= rate
+    return where(keep, divide(x, 1.0 - rate), 0.0)
+
+
+def moments(x, axes, keepdims=False):
+    """Mean and (population) variance over `axes`."""
+    mean = reduce_mean(x, axis=axes, keepdims=True)
+    variance = reduce_mean(square(subtract(x, mean)), axis=axes, keepdims=True)
+    if not keepdims:
+        mean, variance = squeeze(mean, axis=axes), squeeze(variance, axis=axes)
+    return mean, variance
+

@@ -1,0 +1,52 @@
+"""A differentiable primitive: its forward written against `xp`, and one VJP rule per argument.
+
+Outside a gradient computation a primitive is a plain call on bare arrays. While nnkit's tape
+records (NumPy/CuPy `value_and_grad`), calls with traced arguments are recorded; JAX traces the
+forward code itself and never sees the VJP rules.
+"""
+from nnkit.backends import active
+from nnkit.ops import tape
+from nnkit.ops.variable import Variable
+
+
+class Primitive:
+    """`forward(xp, *args, **kwargs)` plus `vjps[i](xp, g, out, *args, **kwargs)` -> gradient of arg i."""
+
+    __slots__ = ("name", "forward", "vjps")
+
+    def __init__(self, forward):
+        self.name = forward.__name__
+        self.forward = forward
+        self.vjps = None
+
+    def defvjp(self, *vjps):
+        """Attach one VJP rule per positional argument (None for arguments with no gradient)."""
+        self.vjps = vjps
+        return self
+
+    def __call__(self, *args, **kwargs):
+        if tape.recording:
+            return tape.record(self, args, kwargs)
+        return self.forward(active.xp, *[a._value if type(a) is Variable else a for a in args], **kwargs)
+
+    def __repr__(self):
+        return f"<nnkit primitive {self.name}>"
+
+
+def primitive(forward):
+    """Decorator: turn a forward function `f(xp, *args, **kwargs)` into a Primitive."""
+    return Primitive(forward)
+
+
+def unbroadcast(xp, grad, like):
+    """Sum `grad` down to the shape of `like` (the inverse of broadcasting in the forward)."""
+    shape = xp.shape(like) if not hasattr(like, "shape") else like.shape
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad

@@ -1,0 +1,135 @@
+"""nnkit's reverse-mode tape for eager backends (NumPy, CuPy).
+
+`value_and_grad` wraps the parameters in Tracers, turns recording on, runs the function, then walks
+the recorded graph backwards once. Only calls that touch a Tracer are recorded, so the cost is paid
+only on the path from parameters to the loss.
+"""
+from nnkit.backends import active
+from nnkit.ops.operators import ArrayOperators
+
+recording = 0
+
+
+class Tracer(ArrayOperators):
+    """An array produced while recording: its value, the primitive that made it and its inputs."""
+
+    __slots__ = ("value", "prim", "parents", "args", "kwargs", "grad")
+
+    def __init__(self, value, prim=None, parents=None, args=None, kwargs=None):
+        self.value = value
+        self.prim = prim
+        self.parents = parents
+        self.args = args
+        self.kwargs = kwargs
+        self.grad = None
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    @property
+    def ndim(self):
+        return self.value.ndim
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            "A traced array cannot be converted to a NumPy array inside a gradient computation; "
+            "write the computation with nnkit.ops."
+        )
+
+    def __repr__(self):
+        return f"<Tracer of {self.prim.name if self.prim else 'parameter'} shape={self.shape}>"
+
+
+def record(prim, args, kwargs):
+    """Run `prim` on the unwrapped arguments; return a Tracer when any argument was traced."""
+    from nnkit.ops.variable import Variable
+
+    values = []
+    parents = None
+    for i, arg in enumerate(args):
+        kind = type(arg)
+        if kind is Variable:
+            arg = arg._value
+            kind = type(arg)
+        if kind is Tracer:
+            if parents is None:
+                parents = []
+            parents.append((i, arg))
+            arg = arg.value
+        values.append(arg)
+    out = prim.forward(active.xp, *values, **kwargs)
+    if parents is None or prim.vjps is None:
+        return out
+    return Tracer(out, prim, parents, values, kwargs)
+
+
+def _topological_order(root):
+    """Nodes reachable from `root`, each after all of its parents."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if node.parents:
+            for _, parent in node.parents:
+                if id(parent) not in seen:
+                    stack.append((parent, False))
+    return order
+
+
+def backward(root):
+    """Propagate d(root)/d(node) from the scalar `root` to every recorded node, leaves keep theirs."""
+    xp = active.xp
+    root.grad = xp.ones_like(root.value)
+    for node in reversed(_topological_order(root)):
+        grad = node.grad
+        if node.prim is None or grad is None:
+            continue
+        node.grad = None
+        for i, parent in node.parents:
+            contribution = node.prim.vjps[i](xp, grad, node.value, *node.args, **node.kwargs)
+            parent.grad = contribution if parent.grad is None else parent.grad + contribution
+        node.args = None
+
+
+def unwrap(tree):
+    """Replace Tracers in a nested structure (tuple, list, dict) by their values."""
+    kind = type(tree)
+    if kind is Tracer:
+        return tree.value
+    if kind in (list, tuple):
+        return kind(unwrap(item) for item in tree)
+    if kind is dict:
+        return {key: unwrap(item) for key, item in tree.items()}
+    return tree
+
+
+def value_and_grad(fn):
+    """Eager counterpart of jax.value_and_grad(fn, has_aux=True) for a flat list of parameters."""
+
+    def wrapped(params, *args):
+        global recording
+        leaves = [Tracer(p) for p in params]
+        recording += 1
+        try:
+            loss, aux = fn(leaves, *args)
+        finally:
+            recording -= 1
+        xp = active.xp
+        if type(loss) is Tracer:
+            backward(loss)
+        grads = [leaf.grad if leaf.grad is not None else xp.zeros_like(leaf.value) for leaf in leaves]
+        return (unwrap(loss), unwrap(aux)), grads
+
+    return wrapped
+

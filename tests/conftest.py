@@ -1,0 +1,39 @@
+"""Shared fixtures: one parametrisation over every installed backend, and float64 switches for JAX."""
+import contextlib
+
+import pytest
+
+from nnkit.backends import active, available_backends, get_backend
+
+BACKENDS = available_backends()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Each installed backend in turn, made active for the test."""
+    chosen = get_backend(request.param)
+    with active.using(chosen):
+        yield chosen
+
+
+@contextlib.contextmanager
+def float64_enabled():
+    """Let JAX compute in float64 inside the block (NumPy always can)."""
+    if "jax" not in BACKENDS:
+        yield
+        return
+    import jax
+
+    previous = jax.config.read("jax_enable_x64")
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", previous)
+
+
+@pytest.fixture
+def float64():
+    """Fixture form of float64_enabled()."""
+    with float64_enabled():
+        yield
