@@ -1,48 +1,73 @@
 """In-place optimizer updates for NumPy-like arrays: the same math as the generic updates, fewer passes.
 
-Each kernel overwrites `param` and its slots in place (the eager form of buffer donation). The
-kernels are built per array namespace so the CuPy backend can reuse them.
+Each kernel takes the whole parameter list and overwrites the parameters and their slots in place (the
+eager form of buffer donation). Gradients are only read: they may be shared between parameters or be
+read-only broadcast views. A kernel returns False, having written nothing, when a buffer it would write is
+read-only (a host view of a JAX array, say), so the caller can take the generic path instead. The kernels
+are built per array namespace so the CuPy backend can reuse them.
 """
 import numpy as np
 
 
-def make_adam(xp):
-    """Adam (Keras form: bias correction folded into the step size) as in-place passes over `xp` arrays."""
+def _writable(*groups):
+    """Whether every array in the given lists may be written in place."""
+    return all(getattr(array.flags, "writeable", True) for group in groups for array in group)
 
-    def adam(param, grad, m, v, lr_t, beta_1, beta_2, epsilon):
-        scratch = xp.empty_like(grad)
-        xp.subtract(grad, m, out=scratch)
-        scratch *= 1.0 - beta_1
-        m += scratch
-        xp.multiply(grad, grad, out=scratch)
-        scratch -= v
-        scratch *= 1.0 - beta_2
-        v += scratch
-        xp.sqrt(v, out=scratch)
-        scratch += epsilon
-        xp.divide(m, scratch, out=scratch)
-        scratch *= lr_t
-        param -= scratch
+
+def make_adam(xp):
+    """Adam (Keras form: bias corrections folded into `lr_t`) with optional decoupled weight decay."""
+
+    def adam(params, grads, ms, vs, lr_t, beta_1, beta_2, epsilon, decay=0.0):
+        """p *= 1 - decay; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr_t m / (sqrt(v) + eps)."""
+        if not _writable(params, ms, vs):
+            return False
+        keep, one_minus_b1, one_minus_b2 = 1.0 - decay, 1.0 - beta_1, 1.0 - beta_2
+        for param, grad, m, v in zip(params, grads, ms, vs):
+            scratch = xp.empty_like(param)
+            if decay:
+                param *= keep
+            m *= beta_1
+            xp.multiply(grad, one_minus_b1, out=scratch)
+            m += scratch
+            v *= beta_2
+            xp.multiply(grad, grad, out=scratch)
+            scratch *= one_minus_b2
+            v += scratch
+            xp.sqrt(v, out=scratch)
+            scratch += epsilon
+            xp.divide(m, scratch, out=scratch)
+            scratch *= lr_t
+            param -= scratch
+        return True
 
     return adam
 
 
 def make_sgd(xp):
-    """SGD with optional (Nesterov) momentum as in-place passes; `velocity` is None without momentum."""
+    """SGD with optional (Nesterov) momentum and weight decay; `velocities` is None without momentum."""
 
-    def sgd(param, grad, velocity, lr, momentum, nesterov):
-        if velocity is None:
-            grad *= lr
-            param -= grad
-            return
-        velocity *= momentum
-        grad *= lr
-        velocity -= grad
-        if nesterov:
-            param += velocity * momentum
-            param -= grad
-        else:
-            param += velocity
+    def sgd(params, grads, velocities, lr, momentum, nesterov, decay=0.0):
+        """p *= 1 - decay; v = momentum v - lr g; p += v (Nesterov: p += momentum v - lr g)."""
+        if not _writable(params, velocities or ()):
+            return False
+        keep = 1.0 - decay
+        for index, (param, grad) in enumerate(zip(params, grads)):
+            step = xp.multiply(grad, lr)
+            if decay:
+                param *= keep
+            if velocities is None:
+                param -= step
+                continue
+            velocity = velocities[index]
+            velocity *= momentum
+            velocity -= step
+            if nesterov:
+                param -= step
+                xp.multiply(velocity, momentum, out=step)
+                param += step
+            else:
+                param += velocity
+        return True
 
     return sgd
 

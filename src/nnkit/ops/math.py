@@ -48,7 +48,8 @@ def power(xp, a, b):
 
 power.defvjp(
     lambda xp, g, out, a, b: unbroadcast(xp, g * b * xp.power(a, b - 1), a),
-    lambda xp, g, out, a, b: unbroadcast(xp, g * out * xp.log(xp.where(a > 0, a, 1)), b),
+    # astype: with a Python-scalar base, where() makes a float64 array that would upcast float32 grads.
+    lambda xp, g, out, a, b: unbroadcast(xp, g * out * xp.log(xp.where(a > 0, a, 1)).astype(out.dtype), b),
 )
 
 

@@ -12,7 +12,7 @@ from nnkit.ops.variable import Variable
 class Primitive:
     """`forward(xp, *args, **kwargs)` plus `vjps[i](xp, g, out, *args, **kwargs)` -> gradient of arg i."""
 
-    __slots__ = ("name", "forward", "vjps")
+    __slots__ = ("name", "forward", "vjps", "__weakref__")  # __weakref__: jax.jit(primitive) needs it
 
     def __init__(self, forward):
         self.name = forward.__name__

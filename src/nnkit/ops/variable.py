@@ -70,3 +70,31 @@ class Variable(operators.ArrayOperators):
 
     def __repr__(self):
         return f"<Variable '{self.path}' shape={self.shape} dtype={self.dtype}>"
+
+
+class Assigned:
+    """Context: give `variables` the values `values` for the block, then put the old ones back.
+
+    This is how stateful layers and metrics run as pure functions: traced values go in, whatever the
+    code assigned is read back with `current()` before the originals are restored.
+    """
+
+    __slots__ = ("variables", "values", "saved")
+
+    def __init__(self, variables, values):
+        self.variables = variables
+        self.values = values
+
+    def __enter__(self):
+        self.saved = [v._value for v in self.variables]
+        for variable, value in zip(self.variables, self.values):
+            variable._value = value
+        return self
+
+    def current(self):
+        """The values the variables hold now (after the code in the block assigned to them)."""
+        return [v._value for v in self.variables]
+
+    def __exit__(self, *exc):
+        for variable, value in zip(self.variables, self.saved):
+            variable._value = value

@@ -1,0 +1,13 @@
+"""nnkit: a Keras-shaped neural-network framework over NumPy, CuPy and JAX backends."""
+from nnkit import (activations, backends, callbacks, initializers, layers, losses, metrics, models, ops,
+                   optimizers, regularizers, utils)
+from nnkit.layers import Input
+from nnkit.models import Model, Sequential
+from nnkit.ops.variable import Variable
+from nnkit.random import set_random_seed
+
+__version__ = "0.1.0"
+
+__all__ = ["activations", "backends", "callbacks", "initializers", "layers", "losses", "metrics", "models",
+           "ops", "optimizers", "regularizers", "utils", "Input", "Model", "Sequential", "Variable",
+           "set_random_seed"]

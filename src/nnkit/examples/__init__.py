@@ -1,0 +1,1 @@
+"""Runnable examples: `python -m nnkit.examples.breast_cancer`."""

@@ -1,0 +1,33 @@
+"""Dropout: zeroes a fraction of the inputs during training and rescales the rest."""
+from nnkit import ops
+from nnkit.layers import call_context
+from nnkit.layers.layer import Layer
+
+
+class Dropout(Layer):
+    """Drops each input unit with probability `rate` when training; the identity otherwise."""
+
+    uses_randomness = True
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout '{self.name}': rate must be in [0, 1), received {rate!r}.")
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0:
+            return inputs
+        noise_shape = None
+        if self.noise_shape is not None:
+            noise_shape = tuple(inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+        key = call_context.current().next_key()
+        return ops.dropout(inputs, self.rate, key, noise_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}

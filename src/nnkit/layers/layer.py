@@ -1,0 +1,287 @@
+"""Layer: the unit models are made of. `build` makes weights, `call` does the math through nnkit.ops,
+`get_config` returns the constructor arguments (Keras' shape of a layer)."""
+import inspect
+import re
+
+import numpy as np
+
+from nnkit import initializers, regularizers
+from nnkit.backends import active
+from nnkit.config import floatx
+from nnkit.keywords import accepted_keywords, reject_unknown
+from nnkit.layers import call_context
+from nnkit.layers.input_spec import InputSpec
+from nnkit.layers.symbolic import Node, SymbolicTensor, flatten, pack_like
+from nnkit.ops.variable import Variable
+
+_name_counts = {}
+
+
+def unique_name(prefix):
+    """Keras-style unique names: 'dense', 'dense_1', 'dense_2', ..."""
+    count = _name_counts.get(prefix, 0)
+    _name_counts[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def reset_names():
+    """Forget the names handed out (clear_session)."""
+    _name_counts.clear()
+
+
+def snake_case(name):
+    """'BatchNormalization' -> 'batch_normalization'."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def _shape_of(value):
+    return tuple(value.shape)
+
+
+def _map_shapes(structure):
+    leaves = flatten(structure)
+    return pack_like(structure, [_shape_of(t) for t in leaves])
+
+
+class Layer:
+    """Base class of all layers (and of models). Subclasses implement build/call/get_config."""
+
+    def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, batch_size=None, activity_regularizer=None, **kwargs):
+        reject_unknown(f"{type(self).__name__}()", kwargs, accepted_keywords(type(self)))
+        self._tracked_layers = []
+        self._own_variables = []
+        self._inbound_nodes = []
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.trainable = trainable
+        self.dtype = dtype or floatx()
+        self.built = False
+        self.input_spec = None
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        else:
+            self._batch_input_shape = None
+
+    # --- tracking ---------------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if not name.startswith("_"):
+            for layer in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(layer, Layer) and layer is not self and "_tracked_layers" in self.__dict__:
+                    if all(layer is not known for known in self._tracked_layers):
+                        self._tracked_layers.append(layer)
+        object.__setattr__(self, name, value)
+
+    @property
+    def _sublayers(self):
+        """Layers whose weights this layer owns (models override with their graph's layers)."""
+        return self._tracked_layers
+
+    # --- weights ------------------------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None):
+        """Create a weight on the host from `initializer` and place it on the active backend."""
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = dtype or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if np.issubdtype(np.dtype(dtype), np.floating) else "zeros"
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        variable = Variable(np.asarray(value, dtype=dtype), name=name or f"variable_{len(self._own_variables)}",
+                            trainable=trainable, regularizer=regularizers.get(regularizer), constraint=constraint,
+                            backend=active.backend)
+        variable.path = f"{self.name}/{variable.name}"
+        self._own_variables.append(variable)
+        return variable
+
+    def _collect(self, pick):
+        seen, result = set(), []
+        for variable in pick(self):
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                result.append(variable)
+        return result
+
+    @property
+    def weights(self):
+        """All weights: this layer's own (trainable first), then each sublayer's."""
+        return self._collect(lambda layer: [v for v in layer._own_variables if v.trainable]
+                             + [v for v in layer._own_variables if not v.trainable]
+                             + [w for sub in layer._sublayers for w in sub.weights])
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return self._collect(lambda layer: [v for v in layer._own_variables if v.trainable]
+                             + [w for sub in layer._sublayers for w in sub.trainable_weights])
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return self._collect(lambda layer: [v for v in layer._own_variables if not v.trainable]
+                             + [w for sub in layer._sublayers for w in sub.non_trainable_weights])
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        """The weights as host NumPy arrays, in `weights` order."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Load host arrays into the weights, checking their count and every shape."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(own)} weight arrays "
+                f"({[v.name for v in own]}), but received {len(weights)}."
+            )
+        for variable, value in zip(own, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != variable.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{variable.name}' has shape {variable.shape}, but the "
+                    f"provided array has shape {tuple(value.shape)}."
+                )
+        for variable, value in zip(own, weights):
+            variable.assign(variable.backend.asarray(np.asarray(value, dtype=variable.dtype)))
+
+    def count_params(self):
+        """The number of scalars in all weights."""
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' is not built yet, so it has no weights to count.")
+        return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+    # --- building and calling -----------------------------------------------------------------------
+    def build(self, input_shape):
+        """Create the weights for inputs of `input_shape` (batch axis None). Default: no weights."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's math on arrays, written with nnkit.ops."""
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
+
+    def compute_output_shape(self, input_shape):
+        """Output shape(s) for `input_shape`; by default found by running call() on zeros."""
+        def zeros(shape):
+            return active.xp.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype)
+
+        dummy = _map_structure_of_shapes(input_shape, zeros)
+        with call_context.CallContext():
+            outputs = self.call(dummy, **self._training_kwargs(False))
+        leaves = flatten(outputs)
+        shapes = [tuple(None if i == 0 else d for i, d in enumerate(_shape_of(o))) for o in leaves]
+        return shapes[0] if not isinstance(outputs, (list, tuple, dict)) else shapes
+
+    def _training_kwargs(self, training):
+        return {"training": training} if self._call_accepts("training") else {}
+
+    def _call_accepts(self, argument):
+        cache = type(self).__dict__.get("_accepted_call_arguments")
+        if cache is None:
+            parameters = inspect.signature(self.call).parameters
+            cache = set(parameters) | ({"*"} if any(p.kind == p.VAR_KEYWORD for p in parameters.values()) else set())
+            type.__setattr__(type(self), "_accepted_call_arguments", cache)
+        return argument in cache or "*" in cache
+
+    def _check_inputs(self, shapes, sources=None):
+        specs = self.input_spec
+        if specs is None:
+            return
+        specs = specs if isinstance(specs, (list, tuple)) else [specs]
+        flat_shapes = _shape_leaves(shapes)
+        for position, (spec, shape) in enumerate(zip(specs, flat_shapes)):
+            problem = spec.problem(shape)
+            if problem:
+                origin = f" (the output of layer '{sources[position]}')" if sources and sources[position] else ""
+                raise ValueError(
+                    f"Input {position} of layer '{self.name}' is incompatible with the layer: {problem}, "
+                    f"but received input with shape {tuple(shape)}{origin}."
+                )
+
+    def _ensure_built(self, shapes):
+        if not self.built:
+            self.build(shapes)
+            self.built = True
+
+    def __call__(self, inputs, *args, **kwargs):
+        leaves = flatten(inputs)
+        if any(isinstance(t, SymbolicTensor) for t in leaves):
+            return self._call_symbolic(inputs, leaves, kwargs)
+        shapes = _map_shapes(inputs)
+        if self.built:
+            self._check_inputs(shapes)
+        else:
+            self._ensure_built(shapes)
+        if "training" in kwargs and not self._call_accepts("training"):
+            kwargs.pop("training")
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            self.add_loss(self._activity_loss(outputs))
+        return outputs
+
+    def _call_symbolic(self, inputs, leaves, kwargs):
+        shapes = pack_like(inputs, [t.shape for t in leaves]) if isinstance(inputs, (list, tuple, dict)) else inputs.shape
+        sources = [t.node.layer.name if t.node else None for t in leaves]
+        self._ensure_built(shapes)
+        self._check_inputs(shapes, sources)
+        output_shapes = self.compute_output_shape(shapes)
+        node = Node(self, inputs, dict(kwargs), output_shapes, self.dtype)
+        return node.output_structure
+
+    def _activity_loss(self, outputs):
+        from nnkit import ops
+
+        batch = ops.cast(flatten(outputs)[0].shape[0], self.dtype)
+        return ops.divide(sum(self.activity_regularizer(o) for o in flatten(outputs)), batch)
+
+    def add_loss(self, loss):
+        """Add a scalar to the training loss of the current model step (e.g. activity regularization)."""
+        call_context.current().losses.append(loss)
+
+    # --- configuration --------------------------------------------------------------------------------
+    def get_config(self):
+        """The constructor arguments that rebuild this layer (weights excluded)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from get_config()'s dictionary."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shape_leaves(shapes):
+    """The individual shapes in a shape, a list of shapes or a dict of shapes."""
+    if isinstance(shapes, dict):
+        return list(shapes.values())
+    if isinstance(shapes, list) or (isinstance(shapes, tuple) and shapes and isinstance(shapes[0], tuple)):
+        return list(shapes)
+    return [shapes]
+
+
+def _map_structure_of_shapes(shapes, fn):
+    """Apply fn to each shape in a shape, a list of shapes or a dict of shapes."""
+    if isinstance(shapes, dict):
+        return {k: fn(s) for k, s in shapes.items()}
+    if isinstance(shapes, list) or (isinstance(shapes, tuple) and shapes and isinstance(shapes[0], (tuple, list))):
+        return [fn(s) for s in shapes]
+    return fn(shapes)
+
+
+__all__ = ["Layer", "InputSpec"]

@@ -1,0 +1,91 @@
+"""The Metric base class: named state variables, updated only through ops and `Variable.assign`.
+
+A model runs `update_state` as a pure function by swapping traced values into `metric.variables`
+and reading them back, so metrics keep no Python-side state and never leave the backend.
+"""
+import re
+
+import numpy as np
+
+import nnkit.ops as ops
+from nnkit import initializers
+from nnkit.config import floatx
+from nnkit.ops.variable import Variable
+
+
+def snake_case(name):
+    """Keras' class-name-to-metric-name rule ('TopKCategoricalAccuracy' -> 'top_k_categorical_accuracy')."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def assign_add(variable, delta):
+    """Add `delta` to `variable`, keeping the variable's dtype (so a jitted state never changes type)."""
+    variable.assign(ops.add(variable, ops.cast(delta, variable.dtype)))
+
+
+def divide_no_nan(numerator, denominator):
+    """numerator / denominator, with 0 where the denominator is 0 (ratios of empty counts)."""
+    empty = ops.equal(denominator, 0)
+    return ops.where(empty, 0.0, ops.divide(numerator, ops.where(empty, 1.0, denominator)))
+
+
+class Metric:
+    """Base class: subclasses create state in `__init__` with `add_variable`, then implement
+    `update_state` and `result` with nnkit.ops."""
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or snake_case(type(self).__name__)
+        self.dtype = np.dtype(dtype or floatx()).name
+        self.variables = []
+        self._initial_values = []
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
+        """A non-trainable state Variable on the active backend, made from a host initial value."""
+        dtype = np.dtype(dtype or self.dtype)
+        shape = tuple(shape)
+        if isinstance(initializer, np.ndarray):
+            initial = initializer.astype(dtype)
+            if initial.shape != shape:
+                raise ValueError(
+                    f"Metric '{self.name}': the initial value of '{name}' has shape {initial.shape}, "
+                    f"expected {shape}."
+                )
+        else:
+            initial = np.asarray(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
+        name = name or f"variable_{len(self.variables)}"
+        variable = Variable(initial, name=name, trainable=False)
+        variable.path = f"{self.name}/{name}"
+        self.variables.append(variable)
+        self._initial_values.append(initial)
+        return variable
+
+    def update_state(self, *args, **kwargs):
+        """Accumulate the statistics of one batch into the state variables."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state()")
+
+    def result(self):
+        """The metric's value from the current state (a backend array)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement result()")
+
+    def reset_state(self):
+        """Put every state variable back to its initial value (between epochs)."""
+        for variable, initial in zip(self.variables, self._initial_values):
+            variable.assign(variable.backend.asarray(initial))
+
+    def __call__(self, *args, **kwargs):
+        """Update with one batch and return the new result."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        """The constructor arguments that rebuild this metric."""
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild a metric from `get_config()` output."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"

@@ -1,0 +1,173 @@
+"""Functional: a model defined by a directed acyclic graph of layer calls from Input tensors to outputs.
+
+The graph is sorted once into a plan of (layer, input slots, output slots) steps; running the model is
+one loop over that plan, so it is a pure function of the variables' values and traces under jax.jit.
+"""
+from nnkit.layers.input_layer import InputLayer
+from nnkit.layers.symbolic import SymbolicTensor, flatten, pack_like
+from nnkit.models.model import Model
+
+
+def _sorted_nodes(outputs, inputs):
+    """The nodes needed to compute `outputs` from `inputs`, each after the nodes it reads from."""
+    input_ids = {t.id for t in inputs}
+    order, state = [], {}
+    for tensor in outputs:
+        stack = [(tensor.node, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                state[id(node)] = "done"
+                order.append(node)
+                continue
+            if state.get(id(node)) is not None:
+                continue
+            state[id(node)] = "visiting"
+            stack.append((node, True))
+            for parent_tensor in node.flat_inputs:
+                if parent_tensor.id in input_ids:
+                    continue
+                if isinstance(parent_tensor.node.layer, InputLayer):
+                    raise ValueError(
+                        f"Graph disconnected: the model needs a value for input '{parent_tensor.node.layer.name}' "
+                        f"(shape {parent_tensor.shape}) to compute layer '{node.layer.name}', but it is not among "
+                        f"the model's inputs {[t.node.layer.name for t in inputs]}."
+                    )
+                if state.get(id(parent_tensor.node)) is None:
+                    stack.append((parent_tensor.node, False))
+    return order
+
+
+class Functional(Model):
+    """Model(inputs, outputs): inputs and outputs may be a tensor, a list or a dict of tensors."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        flat_inputs, flat_outputs = flatten(inputs), flatten(outputs)
+        for tensor in flat_inputs + flat_outputs:
+            if not isinstance(tensor, SymbolicTensor):
+                raise TypeError(f"Model '{self.name}' inputs and outputs must be symbolic tensors (from Input() "
+                                f"and layer calls), received {tensor!r}.")
+        for tensor in flat_inputs:
+            if not isinstance(tensor.node.layer, InputLayer):
+                raise ValueError(f"Model '{self.name}' inputs must come from Input(); {tensor!r} does not.")
+        self._input_structure, self._output_structure = inputs, outputs
+        self.inputs, self.outputs = flat_inputs, flat_outputs
+        nodes = _sorted_nodes(flat_outputs, flat_inputs)
+        slots = {t.id: i for i, t in enumerate(flat_inputs)}
+        plan, layers = [], [t.node.layer for t in flat_inputs]
+        for node in nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            input_slots = [slots[t.id] for t in node.flat_inputs]
+            for tensor in node.outputs:
+                slots[tensor.id] = len(slots)
+            single_input = not isinstance(node.inputs, (list, tuple, dict))
+            plan.append((node.layer, input_slots, None if single_input else node.inputs, node.kwargs,
+                         [slots[t.id] for t in node.outputs], node.output_structure is node.outputs[0],
+                         node.layer._call_accepts("training")))
+            if all(node.layer is not known for known in layers):
+                layers.append(node.layer)
+        self._nodes, self._plan, self._slot_count = nodes, plan, len(slots)
+        self._output_slots = [slots[t.id] for t in flat_outputs]
+        self._graph_layers = layers
+        self.built = True
+
+    @property
+    def _sublayers(self):
+        return self._graph_layers
+
+    @property
+    def layers(self):
+        return list(self._graph_layers)
+
+    @property
+    def input_names(self):
+        return [t.node.layer.name for t in self.inputs]
+
+    @property
+    def output_names(self):
+        return [t.node.layer.name for t in self.outputs]
+
+    def _input_names_for(self, x):
+        return self.input_names
+
+    def _check_input_shapes(self, xs):
+        for tensor, array in zip(self.inputs, xs):
+            expected = tensor.shape[1:]
+            received = tuple(array.shape[1:])
+            if len(expected) != len(received) or any(e is not None and e != r for e, r in zip(expected, received)):
+                raise ValueError(
+                    f"Input '{tensor.node.layer.name}' of model '{self.name}' expects samples of shape {expected} "
+                    f"(batch shape {tensor.shape}), but the data has samples of shape {received}."
+                )
+
+    def _pack_outputs(self, flat):
+        return pack_like(self._output_structure, flat)
+
+    def _forward(self, flat_inputs, training):
+        return self.run_graph(flat_inputs, training)
+
+    def _build_for_inputs(self, host_inputs):
+        """A functional model is built when it is defined."""
+
+    def _output_shapes(self, host_inputs):
+        return [t.shape for t in self.outputs]
+
+    def run_graph(self, flat_inputs, training=False):
+        """Run the plan on a flat list of input arrays; returns the flat list of outputs."""
+        values = [None] * self._slot_count
+        values[:len(flat_inputs)] = flat_inputs
+        for layer, input_slots, structure, kwargs, output_slots, single_output, takes_training in self._plan:
+            if structure is None:
+                arguments = values[input_slots[0]]
+            else:
+                arguments = pack_like(structure, [values[s] for s in input_slots])
+            if takes_training:
+                outputs = layer.call(arguments, training=training, **kwargs)
+            else:
+                outputs = layer.call(arguments, **kwargs)
+            if layer.activity_regularizer is not None:
+                layer.add_loss(layer._activity_loss(outputs))
+            if single_output:
+                values[output_slots[0]] = outputs
+            else:
+                for slot, value in zip(output_slots, flatten(outputs)):
+                    values[slot] = value
+        return [values[s] for s in self._output_slots]
+
+    def call(self, inputs, training=False):
+        flat = self._flatten_inputs(inputs)
+        self._check_input_shapes(flat)
+        return pack_like(self._output_structure, self.run_graph(flat, training))
+
+    def _flatten_inputs(self, inputs):
+        """Inputs given as the model's structure, a list, or a dict keyed by input name -> a flat list."""
+        if isinstance(inputs, dict):
+            missing = [n for n in self.input_names if n not in inputs]
+            if missing:
+                raise ValueError(f"Model '{self.name}' expects inputs named {self.input_names}; missing {missing}.")
+            return [inputs[n] for n in self.input_names]
+        flat = flatten(inputs)
+        if len(flat) != len(self.inputs):
+            raise ValueError(f"Model '{self.name}' expects {len(self.inputs)} input(s) {self.input_names}, "
+                             f"but received {len(flat)}.")
+        return flat
+
+    def compute_output_shape(self, input_shape):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if isinstance(self._output_structure, SymbolicTensor) else shapes
+
+    def get_config(self):
+        from nnkit.models.graph_config import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from nnkit.models.graph_config import functional_from_config
+
+        return functional_from_config(config, custom_objects)

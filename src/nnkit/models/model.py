@@ -1,0 +1,245 @@
+"""Model: a layer that can be compiled to a backend and trained (Keras' compile/fit/evaluate/predict).
+
+`Model(inputs, outputs)` builds a functional graph; subclassing Model and writing `call` gives a
+subclassed model. Both share the training machinery in nnkit.training.
+"""
+import numpy as np
+
+from nnkit.backends import active, get_backend
+from nnkit.keywords import reject_unknown
+from nnkit.layers import call_context
+from nnkit.layers.layer import Layer
+from nnkit.layers.symbolic import SymbolicTensor, flatten
+from nnkit.training.data_adapter import as_host_array
+
+
+class Model(Layer):
+    """A trainable graph of layers. See Sequential and the functional API for the usual ways to make one."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from nnkit.models.functional import Functional
+
+            return object.__new__(Functional)
+        return object.__new__(cls)
+
+    def __init__(self, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._trainer = None
+        self._placed_on = None
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+
+    # --- structure -------------------------------------------------------------------------------------
+    @property
+    def layers(self):
+        return list(self._tracked_layers)
+
+    def get_layer(self, name=None, index=None):
+        """The layer called `name`, or at position `index` in `layers`."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Model '{self.name}' has {len(self.layers)} layers; index {index} is out of range.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No layer named '{name}' in model '{self.name}'. Layers: {[l.name for l in self.layers]}.")
+
+    def _all_layers(self):
+        """Every layer inside this model, recursively."""
+        for layer in self._sublayers:
+            yield layer
+            yield from Model._all_layers(layer)
+
+    def _uses_randomness(self):
+        return any(getattr(layer, "uses_randomness", False) for layer in self._all_layers())
+
+    @property
+    def output_names(self):
+        count = getattr(self, "_output_count", 1)
+        return ["output"] if count == 1 else [f"output_{i + 1}" for i in range(count)]
+
+    def _input_names_for(self, x):
+        if isinstance(x, dict):
+            return list(x)
+        if isinstance(x, (list, tuple)):
+            return [f"input_{i + 1}" for i in range(len(x))]
+        return ["input"]
+
+    def _check_input_shapes(self, xs):
+        """Subclassed models learn their input shapes from data; functional ones check them."""
+
+    def _pack_inputs(self, flat):
+        return flat[0] if len(flat) == 1 else list(flat)
+
+    def _pack_outputs(self, flat):
+        return flat[0] if len(flat) == 1 else list(flat)
+
+    def _forward(self, flat_inputs, training):
+        """Run the model on a flat list of backend arrays; returns the flat list of outputs."""
+        outputs = self.call(self._pack_inputs(flat_inputs), **self._training_kwargs(training))
+        flat = flatten(outputs)
+        self._output_count = len(flat)
+        return flat
+
+    def _build_for_inputs(self, host_inputs):
+        """Create the weights by running one small batch through the model, if not built yet."""
+        if getattr(self, "_output_count", None) is not None:
+            return
+        backend = active.backend
+        with call_context.CallContext():
+            self._forward([backend.asarray(a) for a in host_inputs], False)
+        self.built = True
+
+    def _output_shapes(self, host_inputs):
+        backend = active.backend
+        with call_context.CallContext():
+            outputs = self._forward([backend.asarray(a) for a in host_inputs], False)
+        return [(None,) + tuple(o.shape[1:]) for o in outputs]
+
+    # --- calling -----------------------------------------------------------------------------------------
+    @property
+    def backend(self):
+        """The backend the model computes on: the compiled one, else the default."""
+        return self._trainer.backend if self._trainer is not None else get_backend()
+
+    def _place_on(self, backend):
+        if self._placed_on is not backend:
+            for variable in self.weights:
+                variable.move_to(backend)
+            self._placed_on = backend
+
+    def __call__(self, inputs, *args, **kwargs):
+        if call_context._stack or any(isinstance(t, SymbolicTensor) for t in flatten(inputs)):
+            return super().__call__(inputs, *args, **kwargs)
+        backend = self.backend
+        with active.using(backend):
+            self._place_on(backend)
+            if not isinstance(inputs, (list, tuple, dict)):
+                inputs = inputs if backend.is_array(inputs) else backend.asarray(as_host_array(inputs, "inputs"))
+            else:
+                inputs = type(inputs)(
+                    (k, v if backend.is_array(v) else backend.asarray(as_host_array(v, "inputs")))
+                    for k, v in inputs.items()) if isinstance(inputs, dict) else type(inputs)(
+                    a if backend.is_array(a) else backend.asarray(as_host_array(a, "inputs")) for a in inputs)
+            with call_context.CallContext():
+                return super().__call__(inputs, *args, **kwargs)
+
+    # --- compile and train ----------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, backend=None,
+                run_eagerly=False, **kwargs):
+        """Choose optimizer, loss(es), metrics and the backend (argument, else $NNKIT_BACKEND, else numpy)."""
+        from nnkit.training.trainer import Trainer
+
+        reject_unknown("Model.compile()", kwargs, ("optimizer", "loss", "metrics", "loss_weights", "backend",
+                                                    "run_eagerly"))
+        chosen = get_backend(backend)
+        previous = self._trainer.backend if self._trainer is not None else self._placed_on
+        self._place_on(chosen)
+        trainer = Trainer(self, chosen, optimizer, loss, loss_weights, metrics, jit=not run_eagerly)
+        if previous is not None:
+            trainer.move_optimizer_state(previous)
+        self._trainer = trainer
+        self.optimizer = trainer.optimizer
+        self.loss = loss
+        self.compiled = True
+
+    def _compiled_trainer(self, what):
+        if self._trainer is None or self._trainer.optimizer is None:
+            raise RuntimeError(f"You must compile the model before calling {what}(): model.compile(optimizer, loss).")
+        return self._trainer
+
+    def _prediction_trainer(self):
+        if self._trainer is None:
+            from nnkit.training.trainer import Trainer
+
+            self._place_on(get_backend())
+            self._trainer = Trainer(self, get_backend(), None, None, None, None)
+        return self._trainer
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, sample_weight=None, class_weight=None, initial_epoch=0,
+            validation_batch_size=None, validation_freq=1, **kwargs):
+        """Train for `epochs` passes over (x, y); returns a History whose .history holds the logs per epoch."""
+        reject_unknown("Model.fit()", kwargs, ("x", "y", "batch_size", "epochs", "verbose", "callbacks",
+                                                "validation_split", "validation_data", "shuffle", "sample_weight",
+                                                "class_weight", "initial_epoch", "validation_batch_size",
+                                                "validation_freq"))
+        return self._compiled_trainer("fit").fit(
+            x, y, batch_size or 32, epochs, 1 if verbose == "auto" else verbose, callbacks, validation_split,
+            validation_data, shuffle, sample_weight, class_weight, initial_epoch, validation_batch_size,
+            validation_freq)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, callbacks=None,
+                 return_dict=False, **kwargs):
+        """Loss and metrics over (x, y): a scalar, a list [loss, *metrics], or a dict with return_dict=True."""
+        reject_unknown("Model.evaluate()", kwargs, ("x", "y", "batch_size", "verbose", "sample_weight",
+                                                     "callbacks", "return_dict"))
+        logs = self._compiled_trainer("evaluate").evaluate(x, y, batch_size or 32, 1 if verbose == "auto" else verbose,
+                                                           sample_weight, callbacks)
+        return logs if return_dict else _ordered_values(logs)
+
+    def predict(self, x, batch_size=None, verbose="auto", callbacks=None, **kwargs):
+        """Model outputs for `x` as NumPy arrays, computed in batches."""
+        reject_unknown("Model.predict()", kwargs, ("x", "batch_size", "verbose", "callbacks"))
+        return self._prediction_trainer().predict(x, batch_size or 32, 1 if verbose == "auto" else verbose, callbacks)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One gradient step on one batch; returns the loss (and metrics) so far."""
+        trainer = self._compiled_trainer("train_on_batch")
+        data = trainer.data(x, y, sample_weight, class_weight)
+        with active.using(trainer.backend):
+            trainer._ensure_training([a[:2] for a in data.x], data.y)
+            logs = trainer.train_batch(data.x, data.y, data.sample_weight)
+        logs = {name: float(value) for name, value in logs.items()}
+        return logs if return_dict else _ordered_values(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss and metrics on one batch, without updating the weights."""
+        trainer = self._compiled_trainer("test_on_batch")
+        data = trainer.data(x, y, sample_weight)
+        with active.using(trainer.backend):
+            trainer._ensure_training([a[:2] for a in data.x], data.y)
+            trainer.reset_metrics()
+            logs = {name: float(value) for name, value in trainer.test_batch(data.x, data.y, data.sample_weight).items()}
+        return logs if return_dict else _ordered_values(logs)
+
+    def predict_on_batch(self, x):
+        """Model outputs for one batch as NumPy arrays."""
+        trainer = self._prediction_trainer()
+        xs = trainer.data(x).x
+        with active.using(trainer.backend):
+            trainer._ensure_model(xs)
+            outputs = trainer.predict_batch(xs)
+            return self._pack_outputs([trainer.backend.to_numpy(o) for o in outputs])
+
+    def reset_metrics(self):
+        if self._trainer is not None and getattr(self._trainer, "metric_initial", None) is not None:
+            self._trainer.reset_metrics()
+
+    @property
+    def metrics_names(self):
+        trainer = self._trainer
+        if trainer is None or getattr(trainer, "compile_metrics", None) is None:
+            return []
+        return trainer.compile_metrics.names
+
+    # --- description ---------------------------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+        """Print Keras' table of layers, output shapes and parameter counts."""
+        from nnkit.models.summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"Model '{self.name}' is not built yet: call it on data or give the first layer an "
+                             f"input shape.")
+        return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+
+def _ordered_values(logs):
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values

@@ -1,0 +1,51 @@
+"""RMSprop: steps scaled by a moving root mean square of the gradients, Keras 3's update rule."""
+import nnkit.ops as ops
+from nnkit.optimizers.optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    """velocity = rho velocity + (1 - rho) g^2; p -= lr g / sqrt(velocity + eps), optionally centered
+    (the squared moving mean of g subtracted under the root) and with plain momentum on the increment.
+
+    Takes the base keywords too: weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
+    """
+
+    default_name = "rmsprop"
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+
+    @property
+    def slot_names(self):
+        momentum = ("momentum",) if self.momentum > 0 else ()
+        return ("velocity",) + momentum + (("average_gradient",) if self.centered else ())
+
+    def _update_one(self, grad, param, slots, scalars):
+        (lr,) = scalars
+        rho = self.rho
+        velocity = ops.add(ops.multiply(rho, slots["velocity"]), ops.multiply(1 - rho, ops.square(grad)))
+        updated = {"velocity": velocity}
+        if self.centered:
+            average = ops.add(ops.multiply(rho, slots["average_gradient"]), ops.multiply(1 - rho, grad))
+            updated["average_gradient"] = average
+            denominator = ops.add(ops.subtract(velocity, ops.square(average)), self.epsilon)
+        else:
+            denominator = ops.add(velocity, self.epsilon)
+        increment = ops.divide(ops.multiply(lr, grad), ops.sqrt(denominator))
+        if self.momentum > 0:
+            increment = updated["momentum"] = ops.add(ops.multiply(self.momentum, slots["momentum"]), increment)
+        return ops.subtract(param, increment), updated
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }

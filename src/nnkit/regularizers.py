@@ -1,0 +1,161 @@
+"""Weight regularizers with Keras 3 names and defaults: penalties a layer adds to the loss.
+
+A regularizer maps a weight to a scalar written with nnkit.ops, so it is differentiated with the
+loss on every backend. `get`/`serialize` move between objects and the config form layers save.
+"""
+import difflib
+import math
+import re
+
+import nnkit.ops as ops
+from nnkit.config import epsilon
+
+
+def _non_negative_float(value, name):
+    """`value` as a float, or a ValueError unless it is a finite number >= 0 (None counts as 0)."""
+    value = 0.0 if value is None else value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"`{name}` must be a non-negative float; received {name}={value!r}")
+    return float(value)
+
+
+class Regularizer:
+    """Base class: `__call__(x)` -> scalar penalty; `get_config`/`from_config` save and rebuild it."""
+
+    def __call__(self, x):
+        return 0.0
+
+    def get_config(self):
+        """The constructor arguments that rebuild this regularizer."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild a regularizer from `get_config()` output."""
+        return cls(**config)
+
+
+class L1L2(Regularizer):
+    """l1 * sum(|x|) + l2 * sum(x^2)."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = _non_negative_float(l1, "l1")
+        self.l2 = _non_negative_float(l2, "l2")
+
+    def __call__(self, x):
+        penalty = ops.zeros((), dtype=x.dtype)
+        if self.l1:
+            penalty = ops.add(penalty, ops.multiply(self.l1, ops.sum(ops.abs(x))))
+        if self.l2:
+            penalty = ops.add(penalty, ops.multiply(self.l2, ops.sum(ops.square(x))))
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class L1(Regularizer):
+    """l1 * sum(|x|)."""
+
+    def __init__(self, l1=0.01):
+        self.l1 = _non_negative_float(0.01 if l1 is None else l1, "l1")
+
+    def __call__(self, x):
+        return ops.multiply(self.l1, ops.sum(ops.abs(x)))
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(Regularizer):
+    """l2 * sum(x^2)."""
+
+    def __init__(self, l2=0.01):
+        self.l2 = _non_negative_float(0.01 if l2 is None else l2, "l2")
+
+    def __call__(self, x):
+        return ops.multiply(self.l2, ops.sum(ops.square(x)))
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+class OrthogonalRegularizer(Regularizer):
+    """factor * mean |cosine| between distinct rows (or columns) of a 2-D weight: pushes them apart."""
+
+    def __init__(self, factor=0.01, mode="rows"):
+        self.factor = _non_negative_float(factor, "factor")
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"`mode` must be 'rows' or 'columns'; received mode={mode!r}")
+        self.mode = mode
+
+    def __call__(self, x):
+        if len(x.shape) != 2:
+            raise ValueError(f"OrthogonalRegularizer needs a 2-D weight; received shape {tuple(x.shape)}")
+        if self.mode == "columns":
+            x = ops.transpose(x)
+        size = x.shape[0]
+        if size < 2:
+            return ops.zeros((), dtype=x.dtype)
+        norms = ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=1, keepdims=True), epsilon() ** 2))
+        unit = ops.divide(x, norms)
+        off_diagonal = ops.multiply(ops.matmul(unit, ops.transpose(unit)), 1.0 - ops.eye(size, dtype=x.dtype))
+        pairs = size * (size - 1) / 2.0
+        return ops.multiply(self.factor * 0.5 / pairs, ops.sum(ops.abs(off_diagonal)))
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+_CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
+
+
+def _snake_case(name):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+# Class names and their snake_case forms ('l1', 'l2', 'l1_l2', 'orthogonal_regularizer').
+_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
+_BY_NAME.update({_snake_case(cls.__name__): cls for cls in _CLASSES})
+
+
+def _lookup(name):
+    """The regularizer class called `name`, or a ValueError suggesting close names."""
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    close = difflib.get_close_matches(name, _BY_NAME, n=3)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(
+        f"Unknown regularizer {name!r}.{hint} Accepted: a Regularizer instance or class, a callable, "
+        "a config dict {'class_name': ..., 'config': {...}}, or one of the names "
+        f"{', '.join(sorted(_BY_NAME))}."
+    )
+
+
+def serialize(regularizer):
+    """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it."""
+    if not isinstance(regularizer, Regularizer):
+        raise ValueError(f"Only Regularizer instances can be serialized; received {regularizer!r}")
+    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+
+
+def deserialize(config):
+    """Rebuild a regularizer from a `serialize` dict."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A regularizer config needs a 'class_name' key; received {config!r}")
+    return _lookup(config["class_name"]).from_config(config.get("config") or {})
+
+
+def get(identifier):
+    """A regularizer from a name, config dict, Regularizer (class or instance) or callable; None stays None."""
+    if identifier is None or isinstance(identifier, Regularizer):
+        return identifier
+    if isinstance(identifier, str):
+        return _lookup(identifier)()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")

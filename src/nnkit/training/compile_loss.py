@@ -1,0 +1,59 @@
+"""The loss a compiled model minimises: one loss per output, weighted and summed."""
+from nnkit import losses as losses_module
+from nnkit import ops
+
+
+def _as_loss(identifier):
+    if identifier is None:
+        return None
+    loss = losses_module.get(identifier)
+    if not isinstance(loss, losses_module.Loss):
+        loss = losses_module.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None))
+    return loss
+
+
+def _per_output(value, output_names, what):
+    """A single value (applies to every output), a list in output order, or a dict keyed by output name."""
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in output_names]
+        if unknown:
+            raise ValueError(f"compile({what}=...) names outputs {unknown} the model does not have; "
+                             f"its outputs are {output_names}.")
+        return [value.get(name) for name in output_names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(output_names):
+            raise ValueError(f"compile({what}=...) has {len(value)} entries but the model has "
+                             f"{len(output_names)} outputs {output_names}.")
+        return list(value)
+    return [value] * len(output_names)
+
+
+class CompileLoss:
+    """Resolves `compile(loss=..., loss_weights=...)` against the model's outputs."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        self.output_names = list(output_names)
+        self.losses = [_as_loss(item) for item in _per_output(loss, self.output_names, "loss")]
+        weights = _per_output(1.0 if loss_weights is None else loss_weights, self.output_names, "loss_weights")
+        self.weights = [1.0 if w is None else float(w) for w in weights]
+        if all(loss is None for loss in self.losses):
+            raise ValueError("compile() needs a loss for at least one output, e.g. loss='mse'.")
+
+    @property
+    def names(self):
+        """Log names of the per-output losses (only reported for multi-output models)."""
+        if len(self.output_names) == 1:
+            return []
+        return [f"{name}_loss" for name, loss in zip(self.output_names, self.losses) if loss is not None]
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """(weighted total, [per-output loss values]) for flat lists of targets and predictions."""
+        total, parts = None, []
+        for loss, weight, target, prediction in zip(self.losses, self.weights, y_true, y_pred):
+            if loss is None:
+                continue
+            value = loss(target, prediction, sample_weight=sample_weight)
+            parts.append(value)
+            weighted = value if weight == 1.0 else ops.multiply(value, weight)
+            total = weighted if total is None else ops.add(total, weighted)
+        return total, parts

@@ -1,0 +1,95 @@
+"""Host-side data handling for fit/evaluate/predict: checking arrays against the model, validation
+splits, class weights, shuffling and batching. Everything here is NumPy on the host."""
+import math
+
+import numpy as np
+
+from nnkit.config import floatx
+from nnkit.random import host_rng
+
+
+def as_host_array(value, what):
+    """`value` as a NumPy array; float data in the default float dtype."""
+    try:
+        array = np.asarray(value)
+    except Exception as error:
+        raise TypeError(f"{what} must be array-like (NumPy arrays, lists), received {type(value).__name__}.") from error
+    if array.dtype == object:
+        raise TypeError(f"{what} could not be converted to a numeric array (ragged or non-numeric data?).")
+    if array.dtype.kind == "f" or array.dtype == bool:
+        array = array.astype(floatx(), copy=False)
+    return array
+
+
+def flatten_named(data, names, what):
+    """An array, a list/tuple of arrays, or a dict keyed by `names` -> a list ordered like `names`."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        unknown = [k for k in data if k not in names]
+        missing = [n for n in names if n not in data]
+        if unknown or missing:
+            raise ValueError(f"{what} is a dict with keys {sorted(data)}, but the model's names are {names}.")
+        items = [data[n] for n in names]
+    elif isinstance(data, (list, tuple)) and len(names) > 1:
+        items = list(data)
+    else:
+        items = [data]
+    if len(items) != len(names):
+        raise ValueError(f"{what}: the model expects {len(names)} array(s) {names}, but received {len(items)}.")
+    return [as_host_array(item, f"{what} '{name}'") for item, name in zip(items, names)]
+
+
+def check_lengths(groups):
+    """All arrays in all groups must have the same number of samples; returns it."""
+    sizes = {f"{label}[{i}]" if len(arrays) > 1 else label: len(a)
+             for label, arrays in groups.items() if arrays is not None for i, a in enumerate(arrays)}
+    if len(set(sizes.values())) > 1:
+        raise ValueError(f"Data cardinality is ambiguous: the arrays have different numbers of samples: {sizes}.")
+    return next(iter(sizes.values()))
+
+
+def class_weights_to_sample_weights(y, class_weight):
+    """Per-sample weights from a {class index: weight} dict and the labels (integers or one-hot)."""
+    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y)).astype(np.int64)
+    lookup = np.ones(int(max(max(class_weight), labels.max())) + 1, dtype=floatx())
+    for cls, weight in class_weight.items():
+        lookup[int(cls)] = weight
+    return lookup[labels]
+
+
+class ArrayData:
+    """Inputs, targets and sample weights as flat lists of host arrays, served in (shuffled) batches."""
+
+    def __init__(self, x, y=None, sample_weight=None):
+        self.x, self.y = x, y
+        self.sample_weight = sample_weight
+        self.size = check_lengths({"x": x, "y": y, "sample_weight": None if sample_weight is None else [sample_weight]})
+
+    def split(self, fraction):
+        """(first 1 - fraction, last fraction), as Keras' validation_split takes the tail before shuffling."""
+        if not 0 < fraction < 1:
+            raise ValueError(f"validation_split must be in (0, 1), received {fraction}.")
+        cut = int(self.size * (1 - fraction))
+        if cut == 0 or cut == self.size:
+            raise ValueError(f"validation_split={fraction} leaves no samples on one side of {self.size} samples.")
+
+        def part(arrays, index):
+            return None if arrays is None else [a[index] for a in arrays]
+
+        head, tail = slice(0, cut), slice(cut, None)
+        sw = self.sample_weight
+        return (ArrayData(part(self.x, head), part(self.y, head), None if sw is None else sw[head]),
+                ArrayData(part(self.x, tail), part(self.y, tail), None if sw is None else sw[tail]))
+
+    def steps(self, batch_size):
+        return math.ceil(self.size / batch_size)
+
+    def batches(self, batch_size, shuffle=False, rng=None):
+        """Yield (x, y, sample_weight) batches of host arrays; a fresh order each call when shuffling."""
+        order = (rng or host_rng()).permutation(self.size) if shuffle else None
+        for start in range(0, self.size, batch_size):
+            index = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+            yield ([a[index] for a in self.x],
+                   None if self.y is None else [a[index] for a in self.y],
+                   None if self.sample_weight is None else self.sample_weight[index])

@@ -1,0 +1,197 @@
+"""Trainer: what compile() creates. It owns the step functions and runs fit/evaluate/predict loops
+with callbacks and the progress bar; state lives in the model's Variables between steps."""
+import numpy as np
+
+from nnkit import optimizers as optimizers_module
+from nnkit.backends import active
+from nnkit.callbacks import CallbackList
+from nnkit.random import host_rng, next_seed
+from nnkit.training.compile_loss import CompileLoss
+from nnkit.training.compile_metrics import CompileMetrics
+from nnkit.training.data_adapter import ArrayData, class_weights_to_sample_weights, flatten_named
+from nnkit.training.steps import StepFunctions
+from nnkit.tree import map_structure
+
+
+class Trainer:
+    """The compiled state of a model: backend, optimizer, loss, metrics and the step functions."""
+
+    def __init__(self, model, backend, optimizer, loss, loss_weights, metrics, jit=True):
+        self.model = model
+        self.backend = backend
+        self.jit = jit
+        self.optimizer = None if optimizer is None else optimizers_module.get(optimizer)
+        self.loss_spec, self.loss_weights, self.metrics_spec = loss, loss_weights, metrics
+        self.steps = None
+        self.key = backend.random_key(next_seed())
+
+    # --- building on the first batch ---------------------------------------------------------------
+    def _ensure_model(self, x):
+        """Build the model (on the first batch, for deferred shapes) and its predict function."""
+        if self.steps is None:
+            self.model._build_for_inputs(x)
+            self.steps = StepFunctions(self.model, self.backend, self.jit)
+
+    def _ensure_training(self, x, y):
+        """Also build loss, metrics (now that target shapes are known), optimizer state and train/test steps."""
+        self._ensure_model(x)
+        if self.steps.train is not None:
+            return
+        model = self.model
+        output_names = model.output_names
+        self.compile_loss = CompileLoss(self.loss_spec, self.loss_weights, output_names)
+        self.compile_metrics = CompileMetrics(self.metrics_spec, output_names, self.compile_loss)
+        self.compile_metrics.build([tuple(t.shape) for t in y], model._output_shapes(x))
+        shapes = [v.shape for v in self.steps.trainable]
+        if getattr(self.optimizer, "state", None) is None or getattr(self.optimizer, "_built_for", None) != shapes:
+            self.optimizer.build([v.value for v in self.steps.trainable])
+            self.optimizer._built_for = shapes
+        self.metric_initial = [v.value for v in self.compile_metrics.variables]
+        self.metric_values = list(self.metric_initial)
+        self.steps.prepare_training(self.optimizer, self.compile_loss, self.compile_metrics)
+
+    def move_optimizer_state(self, old_backend):
+        """Carry optimizer state over to this backend after a recompile (bits unchanged, via the host)."""
+        state = getattr(self.optimizer, "state", None)
+        if state is not None and old_backend is not self.backend:
+            self.optimizer.state = map_structure(lambda a: self.backend.asarray(old_backend.to_numpy(a)), state)
+
+    def reset_metrics(self):
+        self.metric_values = list(self.metric_initial)
+
+    # --- single steps ---------------------------------------------------------------------------------
+    def _device(self, arrays):
+        return None if arrays is None else [self.backend.asarray(a) for a in arrays]
+
+    def train_batch(self, x, y, sample_weight):
+        """One training step on host arrays; returns the logs (backend scalars)."""
+        steps, backend = self.steps, self.backend
+        x, y = self._device(x), self._device(y)
+        sample_weight = None if sample_weight is None else backend.asarray(sample_weight)
+        trainable, non_trainable = steps.trainable, steps.non_trainable
+        params = [v._value for v in trainable]
+        state = [v._value for v in non_trainable]
+        params, state, opt_state, self.metric_values, self.key, logs = steps.train(
+            params, state, self.optimizer.state, self.metric_values, self.key, x, y, sample_weight)
+        for variable, value in zip(trainable, params):
+            variable._value = value
+        for variable, value in zip(non_trainable, state):
+            variable._value = value
+        self.optimizer.state = opt_state
+        return logs
+
+    def test_batch(self, x, y, sample_weight):
+        steps, backend = self.steps, self.backend
+        params = [v._value for v in steps.trainable]
+        state = [v._value for v in steps.non_trainable]
+        sample_weight = None if sample_weight is None else backend.asarray(sample_weight)
+        self.metric_values, logs = steps.test(params, state, self.metric_values, self._device(x), self._device(y),
+                                              sample_weight)
+        return logs
+
+    def predict_batch(self, x):
+        steps = self.steps
+        params = [v._value for v in steps.trainable]
+        state = [v._value for v in steps.non_trainable]
+        return steps.predict(params, state, self._device(x))
+
+    # --- data ------------------------------------------------------------------------------------------
+    def data(self, x, y=None, sample_weight=None, class_weight=None):
+        model = self.model
+        xs = flatten_named(x, model._input_names_for(x), "x")
+        ys = None if y is None else flatten_named(y, model.output_names, "y")
+        model._check_input_shapes(xs)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float32).reshape(len(sample_weight), -1)[:, 0] \
+                if np.ndim(sample_weight) > 1 else np.asarray(sample_weight, dtype=np.float32)
+        if class_weight is not None:
+            if ys is None or len(ys) != 1:
+                raise ValueError("class_weight needs exactly one target array.")
+            weights = class_weights_to_sample_weights(ys[0], class_weight)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        return ArrayData(xs, ys, sample_weight)
+
+    # --- loops ---------------------------------------------------------------------------------------------
+    def fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
+            sample_weight, class_weight, initial_epoch, validation_batch_size, validation_freq):
+        model = self.model
+        data = self.data(x, y, sample_weight, class_weight)
+        validation = None
+        if validation_data is not None:
+            parts = tuple(validation_data)
+            if len(parts) not in (2, 3):
+                raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, val_sample_weight).")
+            validation = self.data(*parts)
+        elif validation_split:
+            data, validation = data.split(validation_split)
+        with active.using(self.backend):
+            self._ensure_training([a[:2] for a in data.x], data.y)
+            steps_per_epoch = data.steps(batch_size)
+            callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+                                         verbose=verbose, epochs=epochs, steps=steps_per_epoch)
+            model.stop_training = False
+            rng = host_rng()
+            callback_list.on_train_begin()
+            epoch_logs = {}
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                logs = {}
+                for step, (xb, yb, swb) in enumerate(data.batches(batch_size, shuffle, rng)):
+                    callback_list.on_train_batch_begin(step)
+                    logs = self.train_batch(xb, yb, swb)
+                    callback_list.on_train_batch_end(step, logs)
+                    if model.stop_training:
+                        break
+                epoch_logs = {name: float(value) for name, value in logs.items()}
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_data(validation, validation_batch_size or batch_size, callbacks=None,
+                                                   verbose=0, own_progbar=False)
+                    epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                if model.stop_training:
+                    break
+            callback_list.on_train_end(epoch_logs)
+        return model.history
+
+    def _evaluate_data(self, data, batch_size, callbacks, verbose, own_progbar=True):
+        steps = data.steps(batch_size)
+        callback_list = CallbackList(callbacks, add_history=False, add_progbar=own_progbar and verbose != 0,
+                                     model=self.model, verbose=verbose, epochs=1, steps=steps)
+        saved_metrics = self.metric_values
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        logs = {}
+        for step, (xb, yb, swb) in enumerate(data.batches(batch_size)):
+            callback_list.on_test_batch_begin(step)
+            logs = self.test_batch(xb, yb, swb)
+            callback_list.on_test_batch_end(step, logs)
+        logs = {name: float(value) for name, value in logs.items()}
+        callback_list.on_test_end(logs)
+        self.metric_values = saved_metrics
+        return logs
+
+    def evaluate(self, x, y, batch_size, verbose, sample_weight, callbacks):
+        data = self.data(x, y, sample_weight)
+        with active.using(self.backend):
+            self._ensure_training([a[:2] for a in data.x], data.y)
+            return self._evaluate_data(data, batch_size, callbacks, verbose)
+
+    def predict(self, x, batch_size, verbose, callbacks):
+        data = self.data(x)
+        with active.using(self.backend):
+            self._ensure_model([a[:2] for a in data.x])
+            callback_list = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self.model,
+                                         verbose=verbose, epochs=1, steps=data.steps(batch_size))
+            callback_list.on_predict_begin()
+            batches = []
+            for step, (xb, _, _) in enumerate(data.batches(batch_size)):
+                callback_list.on_predict_batch_begin(step)
+                outputs = self.predict_batch(xb)
+                batches.append([self.backend.to_numpy(o) for o in outputs])
+                callback_list.on_predict_batch_end(step, {"outputs": outputs})
+            callback_list.on_predict_end()
+        if not batches:
+            raise ValueError("predict() received no samples.")
+        merged = [np.concatenate([batch[i] for batch in batches]) for i in range(len(batches[0]))]
+        return self.model._pack_outputs(merged)

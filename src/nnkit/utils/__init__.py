@@ -1,0 +1,22 @@
+"""nnkit.utils: the Keras utilities users reach for (seeding, one-hot labels, clearing names)."""
+import numpy as np
+
+from nnkit.layers.layer import reset_names
+from nnkit.random import set_random_seed
+
+
+def to_categorical(y, num_classes=None, dtype="float32"):
+    """Integer class labels -> one-hot rows."""
+    y = np.asarray(y, dtype=np.int64)
+    if y.ndim > 1 and y.shape[-1] == 1:
+        y = y.reshape(y.shape[:-1])
+    num_classes = int(y.max()) + 1 if num_classes is None else num_classes
+    return np.eye(num_classes, dtype=dtype)[y]
+
+
+def clear_session():
+    """Reset layer-name counters, so new layers are named 'dense', 'dense_1', ... again."""
+    reset_names()
+
+
+__all__ = ["set_random_seed", "to_categorical", "clear_session"]
