@@ -45,6 +45,8 @@ def parse_args(argv=None):
     parser.add_argument("--wide-batch", type=int, help="batch of the wide workload (default 512 on cpu, 4096 on gpu)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data and initial weights")
     parser.add_argument("--json", metavar="PATH", help="also write everything to this JSON file")
+    parser.add_argument("--check", action="store_true",
+                        help="no timing: check that every implementation's loss falls over --steps steps (default 10)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     args = parser.parse_args(argv)
     for name in ("steps", "repeats", "fit_batches", "wide_batch"):
@@ -78,7 +80,7 @@ def main(argv=None):
     warnings = setup_environment(args.device)
 
     # Imported only now: nothing below may import jax/torch/keras before the environment is set.
-    from benchmarks import machine, peak, report, suite, targets
+    from benchmarks import check, machine, peak, report, suite, targets
     from benchmarks.context import Context
     from benchmarks.workloads import WORKLOADS
 
@@ -89,10 +91,17 @@ def main(argv=None):
     ctx = Context(device=args.device, seed=args.seed, verbose=not args.quiet)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    backends = args.backends if "nnkit" in args.frameworks else []
+    frameworks = [f for f in suite.FRAMEWORK_ORDER if f in args.frameworks]
+    if args.check:
+        rows = check.run(ctx, args.workloads, frameworks, backends, steps=args.steps or 10)
+        print(check.render(rows))
+        if args.json:
+            report.write_json(args.json, {"schema": 1, "machine": machine.collect(args.device), "check": rows})
+        return 1 if check.failed(rows) else 0
     overrides = dict(steps=args.steps, repeats=args.repeats, warmup=args.warmup, fit_batches=args.fit_batches,
                      batch=args.wide_batch)
-    runner = suite.Suite(ctx, args.workloads, args.frameworks,
-                         args.backends if "nnkit" in args.frameworks else [], overrides)
+    runner = suite.Suite(ctx, args.workloads, frameworks, backends, overrides)
     machine_info = machine.collect(args.device)
     results = runner.run()
 

@@ -79,8 +79,9 @@ def run_training(result, build, data, plan, memory_kind, flops_per_step=None, pe
             n = data.batch * plan.fit_batches
             x, y = data.x[:n], data.y[:n]
             labels = None if data.labels is None else data.labels[:n]
-            warm = data.batch  # a one-batch epoch first: compiles fit's own path
-            fit_epoch(x[:warm], y[:warm], None if labels is None else labels[:warm])
+            if session.fit_kind == "fit()":  # a one-batch epoch first: compiles fit's own path
+                warm = data.batch
+                fit_epoch(x[:warm], y[:warm], None if labels is None else labels[:warm])
             epochs = []
             for _ in range(plan.fit_repeats):
                 gc.collect()

@@ -34,6 +34,10 @@ def fmt_s(value):
     return f"{value:.3f}" if value < 10 else f"{value:.1f}"
 
 
+def fmt_flops(tflops):
+    return f"{tflops:.1f} TFLOP/s" if tflops >= 1 else f"{tflops * 1e3:.0f} GFLOP/s"
+
+
 def fmt_loss(first, last):
     if first is None or last is None:
         return "-"
@@ -64,9 +68,9 @@ def _notes(row):
     if not row.ok and row.reason:
         notes.append(row.reason)
     if row.tflops is not None:
-        text = f"{row.tflops:.2f} TFLOP/s"
+        text = fmt_flops(row.tflops)
         if row.peak_tflops:
-            text += f" = {100 * row.tflops / row.peak_tflops:.0f}% of matmul peak {row.peak_tflops:.1f}"
+            text += f" = {100 * row.tflops / row.peak_tflops:.0f}% of matmul peak {fmt_flops(row.peak_tflops)}"
         notes.append(text)
     if row.fit_kind and row.fit_kind != "fit()":
         notes.append("fit = " + row.fit_kind)

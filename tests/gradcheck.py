@@ -32,7 +32,7 @@ wrt=None, seed=0)``
     ``fn`` on the active backend (float64 inputs) against ``ref``, a float64 NumPy reference.
 
 ``check_float32(fn, *arrays, wrt=None, grad=True)``
-    Float32 inputs give float32 outputs, and (with ``grad``) float32 gradients, on the active backend.
+    Float32 inputs give float32 outputs, and (with ``grad``, on tape backends) float32 gradients.
 
 ``to_host(x)``: any backend array / Variable / scalar as a host NumPy array.
 ``float64_enabled()``: a context manager letting JAX compute in float64 (no-op for NumPy).
@@ -48,11 +48,13 @@ from nnkit.backends import active, available_backends, get_backend
 
 __all__ = [
     "backend_gradient",
+    "backend_params",
     "check_float32",
     "check_forward",
     "check_gradients",
     "check_tape_matches_jax",
     "float64_enabled",
+    "jax_params",
     "numeric_gradient",
     "to_host",
 ]
@@ -138,7 +140,7 @@ def _projected(fn, weights):
     return objective
 
 
-def numeric_gradient(fn, *arrays, eps=1e-6, wrt=None, seed=0, jit=True):
+def numeric_gradient(fn, *arrays, eps=1e-6, wrt=None, seed=0, jit=False):
     """Central finite differences of the projected output of `fn`, on the active backend, in float64.
 
     With `jit` the projected function is compiled once with the backend's `jit` (identity on NumPy).
@@ -171,7 +173,7 @@ def numeric_gradient(fn, *arrays, eps=1e-6, wrt=None, seed=0, jit=True):
         return value, grads
 
 
-def backend_gradient(fn, *arrays, wrt=None, seed=0, jit=True):
+def backend_gradient(fn, *arrays, wrt=None, seed=0, jit=False):
     """The gradient of the projected output of `fn` from the active backend's value_and_grad, in float64.
 
     With `jit` the gradient function is compiled with the backend's `jit` (jax.jit; identity on NumPy),
@@ -203,7 +205,7 @@ def backend_gradient(fn, *arrays, wrt=None, seed=0, jit=True):
         return float(to_host(value)), [g.astype(np.float64) for g in grads]
 
 
-def check_gradients(fn, *arrays, rtol=1e-6, atol=1e-8, eps=1e-6, wrt=None, seed=0, jit=True):
+def check_gradients(fn, *arrays, rtol=1e-6, atol=1e-8, eps=1e-6, wrt=None, seed=0, jit=False):
     """Assert the active backend's gradient of `fn` equals central finite differences (see module doc)."""
     with float64_enabled():
         value, analytic = backend_gradient(fn, *arrays, wrt=wrt, seed=seed, jit=jit)
@@ -220,7 +222,7 @@ def check_gradients(fn, *arrays, rtol=1e-6, atol=1e-8, eps=1e-6, wrt=None, seed=
     return analytic, numeric
 
 
-def check_tape_matches_jax(fn, *arrays, rtol=1e-9, atol=1e-12, wrt=None, seed=0, jit=True):
+def check_tape_matches_jax(fn, *arrays, rtol=1e-9, atol=1e-12, wrt=None, seed=0, jit=False):
     """Assert nnkit's tape (NumPy backend) and jax.value_and_grad (JAX backend) agree on `fn`."""
     import pytest
 
@@ -265,7 +267,7 @@ def check_forward(fn, ref, *arrays, rtol=1e-10, atol=1e-12):
         return results
 
 
-def check_float32(fn, *arrays, wrt=None, grad=True, seed=0, jit=True):
+def check_float32(fn, *arrays, wrt=None, grad=True, seed=0, jit=False):
     """Assert float32 inputs give float32 outputs (and float32 gradients) on the active backend.
 
     Floating inputs are cast to float32 and fed to `fn`; every floating output must be float32. With
@@ -277,12 +279,14 @@ def check_float32(fn, *arrays, wrt=None, grad=True, seed=0, jit=True):
     backend = active.backend
     host = [np.asarray(a) for a in arrays]
     host = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in host]
-    forward = backend.jit(fn) if jit else fn
+    forward = backend.jit(lambda *args: fn(*args)) if jit else fn
     outputs = _flatten_outputs(forward(*[backend.asarray(a) for a in host]))
     for k, o in enumerate(outputs):
         if np.dtype(o.dtype).kind == "f":
             assert np.dtype(o.dtype) == np.float32, f"{backend.name} output {k} is {o.dtype}, not float32"
-    if not grad:
+    # Only nnkit's tape computes gradients with its own VJP rules; JAX makes every cotangent the dtype of
+    # its primal, so the gradient half is skipped there.
+    if not grad or not backend.uses_tape:
         return
     wrt = tuple(i for i, a in enumerate(host) if a.dtype.kind == "f") if wrt is None else tuple(wrt)
     rng = np.random.default_rng(seed)
@@ -304,3 +308,29 @@ def check_float32(fn, *arrays, wrt=None, grad=True, seed=0, jit=True):
     for i, g in zip(wrt, grads):
         assert np.dtype(g.dtype) == np.float32, f"{backend.name} gradient of argument {i} is {g.dtype}"
         assert np.all(np.isfinite(to_host(g))), f"{backend.name} gradient of argument {i} is not finite"
+
+
+def backend_params(cases, on_jax=lambda name, case: True):
+    """pytest params of (backend name, case) pairs for ``@pytest.mark.parametrize(..., indirect=["backend"])``.
+
+    `cases` maps an id to a case. Every case runs on NumPy (and any other tape backend); `on_jax(name,
+    case)` picks the ones that also run on JAX: JAX compiles every new (op, shape, dtype), so long sweeps
+    of variants that exercise nnkit's own VJP code (axis/keepdims, broadcast shapes) run on the tape only,
+    while a representative of each op runs everywhere.
+    """
+    import pytest
+
+    params = []
+    for name, case in cases.items():
+        for backend_name in available_backends():
+            if backend_name == "jax" and not on_jax(name, case):
+                continue
+            params.append(pytest.param(backend_name, case, id=f"{backend_name}-{name}"))
+    return params
+
+
+def jax_params(cases, on_jax=lambda name, case: True):
+    """pytest params of the cases `on_jax` selects (for tape-vs-jax tests); none when JAX is missing."""
+    import pytest
+
+    return [pytest.param(case, id=name) for name, case in cases.items() if on_jax(name, case)]

@@ -209,6 +209,7 @@ def test_reset_state_forgets_everything(backend, factory):
 def test_variables_live_on_the_active_backend(backend):
     m = metrics.AUC(num_thresholds=11)
     assert [v.name for v in m.variables] == ["true_positives", "false_positives", "true_negatives", "false_negatives"]
+    m.update_state(BINARY_TRUE, BINARY_PRED)
     for variable in m.variables:
         assert not variable.trainable
         assert variable.backend is backend
@@ -219,7 +220,7 @@ def test_variables_live_on_the_active_backend(backend):
 def test_state_keeps_its_dtype_for_float64_inputs(backend):
     m = metrics.MeanSquaredError()
     m.update_state(host(REG_TRUE), host(REG_PRED))
-    assert all(v.dtype == np.float32 for v in m.variables)
+    assert all(v.dtype == np.float32 and backend.is_array(v.value) for v in m.variables)
 
 
 def test_add_variable_initial_value_and_reset(backend):
@@ -557,6 +558,13 @@ def test_config_round_trip(factory):
     assert type(rebuilt) is type(metric)
     assert rebuilt.get_config() == metric.get_config()
     assert type(metric).from_config(metric.get_config()).get_config() == metric.get_config()
+
+
+def test_misspelt_keyword_suggests_the_right_one():
+    with pytest.raises(TypeError, match="Did you mean 'num_thresholds'"):
+        metrics.AUC(num_threshold=10)
+    with pytest.raises(TypeError, match="Did you mean 'threshold'"):
+        metrics.BinaryAccuracy(treshold=0.3)
 
 
 def test_get_rejects_unknown_identifiers():

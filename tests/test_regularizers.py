@@ -154,6 +154,7 @@ def test_config_round_trips(backend, name):
 
 def test_serialize_form():
     assert regularizers.serialize(regularizers.L2(0.5)) == {"class_name": "L2", "config": {"l2": 0.5}}
+    assert regularizers.serialize(None) is None
     with pytest.raises(ValueError):
         regularizers.serialize(lambda x: 0.0)
 

@@ -77,6 +77,12 @@ class DenseStack:
 
     # ------------------------------------------------------------------ one training step
     def train_step(self, x, y):
+        loss = self.backward(x, y)
+        self.adam()
+        return loss
+
+    def backward(self, x, y):
+        """Forward, loss and gradients (into self.grads); returns the loss."""
         batch = x.shape[0]
         outs, dz = self.buffers(batch)
         probs = self.forward(x)
@@ -99,7 +105,6 @@ class DenseStack:
                 np.matmul(dz[i], self.params[2 * i].T, out=dz[i - 1])
                 if self.activations[i - 1] == "relu":  # outs[i-1] > 0 exactly where relu passed
                     np.multiply(dz[i - 1], outs[i - 1] > 0, out=dz[i - 1])
-        self.adam()
         return loss
 
     def adam(self, lr=LEARNING_RATE, b1=ADAM_BETA_1, b2=ADAM_BETA_2, eps=ADAM_EPSILON):

@@ -1,9 +1,5 @@
-"""Losses with Keras 3 names, defaults and reductions, written with nnkit.ops.
-
-The functions return one value per sample (the last axis reduced, as Keras does); the Loss classes
-weight those values by `sample_weight` and reduce them to the scalar a train step minimises.
-Crossentropies go through the ops crossentropies, which stay stable for extreme logits and, on
-nnkit's tape, use the logits behind a softmax/sigmoid output directly.
+"""Losses with Keras 3 names, defaults and reductions, written with nnkit.ops: functions give one value
+per sample; Loss classes weight those by `sample_weight` and reduce them to the scalar a step minimises.
 """
 import difflib
 import re
@@ -54,13 +50,6 @@ def _align_ranks(y_true, y_pred):
     return y_true, y_pred
 
 
-def _shape_error(name, y_true, y_pred, hint=""):
-    return ValueError(
-        f"{name}: y_true and y_pred have incompatible shapes: y_true.shape={tuple(y_true.shape)}, "
-        f"y_pred.shape={tuple(y_pred.shape)}. They must be equal, up to a trailing axis of size 1.{hint}"
-    )
-
-
 def _prepare(name, y_true, y_pred, hint=""):
     """`y_pred` as a float tensor and `y_true` cast to its dtype with ranks aligned; any other shape
     mismatch is a ValueError naming the loss and both shapes (never a silent broadcast)."""
@@ -68,7 +57,10 @@ def _prepare(name, y_true, y_pred, hint=""):
     y_true = _as_labels(y_true, y_pred.dtype)
     aligned_true, aligned_pred = _align_ranks(y_true, y_pred)
     if tuple(aligned_true.shape) != tuple(aligned_pred.shape):
-        raise _shape_error(name, y_true, y_pred, hint)
+        raise ValueError(
+            f"{name}: y_true and y_pred have incompatible shapes: y_true.shape={tuple(y_true.shape)}, "
+            f"y_pred.shape={tuple(y_pred.shape)}. They must be equal, up to a trailing axis of size 1.{hint}"
+        )
     return aligned_true, aligned_pred
 
 
@@ -526,7 +518,9 @@ def _lookup(name, table=_BY_NAME):
 
 
 def serialize(loss):
-    """The config dict of a Loss instance or a built-in loss function (Keras 3's form)."""
+    """The config dict of a Loss instance or a built-in loss function (Keras 3's form); None stays None."""
+    if loss is None:
+        return None
     if isinstance(loss, Loss):
         return {"class_name": type(loss).__name__, "config": loss.get_config()}
     if loss in _FUNCTION_NAMES:

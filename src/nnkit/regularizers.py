@@ -133,7 +133,10 @@ def _lookup(name):
 
 
 def serialize(regularizer):
-    """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it."""
+    """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it
+    (None stays None, so layers can store an absent regularizer)."""
+    if regularizer is None:
+        return None
     if not isinstance(regularizer, Regularizer):
         raise ValueError(f"Only Regularizer instances can be serialized; received {regularizer!r}")
     return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}

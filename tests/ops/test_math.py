@@ -7,7 +7,7 @@ import pytest
 
 import nnkit.ops as ops
 from gradcheck import (
-    check_float32, check_forward, check_gradients, check_tape_matches_jax, float64_enabled, to_host,
+    backend_params, check_float32, check_forward, check_gradients, check_tape_matches_jax, jax_params, float64_enabled, to_host,
 )
 from nnkit.backends import active, available_backends, get_backend
 
@@ -19,6 +19,7 @@ class Case(NamedTuple):
     ref: Callable
     inputs: tuple
     grad: bool = True
+    jax: bool = True  # False: a variant of a sweep that runs on the tape backends only (see backend_params)
 
 
 def signed(shape, seed, lo=0.3, hi=2.0):
@@ -64,11 +65,13 @@ BINARY = {
 }
 
 # Shape pairs exercising broadcasting in both directions; gradients must sum back to each shape.
-BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 3, 1), (3, 4)), ((), (3, 4))]
+BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (3, 4))]
 
 CASES = {}
 for name, (fn, ref, make) in UNARY.items():
     CASES[name] = Case(fn, ref, (make((3, 4), 1),))
+for name in ("exp", "log", "sqrt", "abs", "erf"):  # 0-d inputs (NumPy returns scalars for these)
+    fn, ref, make = UNARY[name]
     CASES[f"{name}-0d"] = Case(fn, ref, (make((), 2),))
 for name, (fn, ref, make_a, make_b) in BINARY.items():
     for sa, sb in BROADCAST:

@@ -85,5 +85,9 @@ class Backend:
         generic update written with nnkit.ops."""
         return None
 
+    def __deepcopy__(self, memo):
+        """A backend is a process-wide singleton: copies of objects that refer to it share it."""
+        return self
+
     def __repr__(self):
         return f"<nnkit backend {self.name!r}>"

@@ -32,7 +32,7 @@ class NumpyBackend(Backend):
         return np.asarray(value)
 
     def is_array(self, value):
-        return isinstance(value, np.ndarray)
+        return isinstance(value, (np.ndarray, np.generic))
 
     def describe(self):
         return "CPU (NumPy)"

@@ -19,9 +19,7 @@ class InputLayer(Layer):
         super().__init__(name=name, dtype=dtype or floatx(), **kwargs)
         self._batch_input_shape = (batch_size,) + shape
         self.built = True
-        node = Node(self, [], {}, self._batch_input_shape, self.dtype)
-        self.output = node.outputs[0]
-        self.output.name = self.name
+        Node(self, [], {}, self._batch_input_shape, self.dtype).outputs[0].name = self.name
 
     @property
     def batch_shape(self):

@@ -247,6 +247,23 @@ class Layer:
         """Add a scalar to the training loss of the current model step (e.g. activity regularization)."""
         call_context.current().losses.append(loss)
 
+    # --- graph connections -------------------------------------------------------------------------
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has not been called on a symbolic tensor, so it has no {what}.")
+        return self._inbound_nodes[0]
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a graph."""
+        return self._first_node("output").output_structure
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a graph."""
+        node = self._first_node("input")
+        return node.inputs if node.inputs != [] else node.output_structure
+
     # --- configuration --------------------------------------------------------------------------------
     def get_config(self):
         """The constructor arguments that rebuild this layer (weights excluded)."""

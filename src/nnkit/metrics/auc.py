@@ -44,7 +44,9 @@ class AUC(Metric):
         else:
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         if multi_label and not num_labels:
-            raise ValueError("AUC(multi_label=True) needs `num_labels`: nnkit creates metric state before the first batch.")
+            raise ValueError(
+                "AUC(multi_label=True) needs `num_labels`: nnkit creates metric state before the first batch."
+            )
         if num_labels and not multi_label:
             raise ValueError("`num_labels` is needed only when `multi_label` is True.")
         super().__init__(name=name, dtype=dtype)

@@ -3,6 +3,8 @@
 A model runs `update_state` as a pure function by swapping traced values into `metric.variables`
 and reading them back, so metrics keep no Python-side state and never leave the backend.
 """
+import functools
+import inspect
 import re
 
 import numpy as np
@@ -10,6 +12,7 @@ import numpy as np
 import nnkit.ops as ops
 from nnkit import initializers
 from nnkit.config import floatx
+from nnkit.keywords import reject_unknown
 from nnkit.ops.variable import Variable
 
 
@@ -20,8 +23,25 @@ def snake_case(name):
 
 
 def assign_add(variable, delta):
-    """Add `delta` to `variable`, keeping the variable's dtype (so a jitted state never changes type)."""
-    variable.assign(ops.add(variable, ops.cast(delta, variable.dtype)))
+    """Add `delta` to `variable`, keeping its dtype (a jitted state never changes type) and keeping it an
+    array of the backend (NumPy turns 0-d results into scalars)."""
+    variable.assign(ops.convert_to_tensor(ops.add(variable, ops.cast(delta, variable.dtype))))
+
+
+def _check_keywords(init):
+    """Wrap a constructor so a misspelt keyword is a TypeError suggesting the right one."""
+    parameters = inspect.signature(init).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return init
+    accepted = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} - {"self"}
+    owner = init.__qualname__.rsplit(".", 1)[0] + "()"
+
+    @functools.wraps(init)
+    def checked(self, *args, **kwargs):
+        reject_unknown(owner, kwargs, accepted)
+        init(self, *args, **kwargs)
+
+    return checked
 
 
 def divide_no_nan(numerator, denominator):
@@ -33,6 +53,11 @@ def divide_no_nan(numerator, denominator):
 class Metric:
     """Base class: subclasses create state in `__init__` with `add_variable`, then implement
     `update_state` and `result` with nnkit.ops."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in vars(cls):
+            cls.__init__ = _check_keywords(cls.__init__)
 
     def __init__(self, name=None, dtype=None):
         self.name = name or snake_case(type(self).__name__)

@@ -10,7 +10,7 @@ import numpy as np
 
 import nnkit.ops as ops
 from nnkit.metrics.base import Metric, assign_add, divide_no_nan
-from nnkit.metrics.inputs import align_ranks, as_tensor, shape_error
+from nnkit.metrics.inputs import align_ranks, as_tensor, matching_pair
 
 # The threshold top_k metrics use: everything kept by the top-k filter is above it.
 NEG_INF = -1e10
@@ -41,11 +41,7 @@ def confusion_counts(metric, y_true, y_pred, thresholds, sample_weight=None, top
     """Weighted TP, FP, TN, FN at each threshold: shape (thresholds,), or (thresholds, labels) when
     `multi_label` keeps the last axis of 2-D data apart instead of flattening everything."""
     dtype = thresholds.dtype
-    y_true, y_pred = as_tensor(y_true), as_tensor(y_pred, dtype)
-    aligned_pred, aligned_true = align_ranks(y_pred, y_true)
-    if tuple(aligned_true.shape) != tuple(aligned_pred.shape):
-        raise shape_error(metric, y_true, y_pred, "the same shape, up to a trailing axis of size 1")
-    y_true, y_pred = aligned_true, aligned_pred
+    y_true, y_pred = matching_pair(metric, as_tensor(y_true), as_tensor(y_pred, dtype))
     if sample_weight is not None:
         sample_weight = ops.expand_dims(as_tensor(sample_weight, dtype), -1)
         _, sample_weight = align_ranks(y_true, sample_weight, expand_rank_1=False)

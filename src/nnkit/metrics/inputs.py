@@ -47,8 +47,10 @@ def matching_pair(metric, y_true, y_pred):
 def sparse_labels(metric, y_true, y_pred):
     """Integer labels shaped like y_pred without its class axis (a trailing 1 on y_true is dropped)."""
     batch_shape = tuple(y_pred.shape[:-1])
-    if len(y_pred.shape) >= 1 and tuple(y_true.shape) == batch_shape + (1,):
+    if not y_pred.shape:
+        raise shape_error(metric, y_true, y_pred, "predictions with a class axis")
+    if tuple(y_true.shape) == batch_shape + (1,):
         y_true = ops.squeeze(y_true, -1)
-    elif len(y_pred.shape) < 1 or tuple(y_true.shape) != batch_shape:
+    elif tuple(y_true.shape) != batch_shape:
         raise shape_error(metric, y_true, y_pred, f"integer labels of shape {batch_shape} or {batch_shape + (1,)}")
     return ops.cast(y_true, "int32")

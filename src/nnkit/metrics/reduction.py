@@ -8,7 +8,7 @@ METRIC_FUNCTIONS = {}
 
 
 def metric_function(fn):
-    """Decorator: register a per-sample metric function under its name (for configs and `get`)."""
+    """Decorator: register a per-sample metric function under its name (so configs can name it)."""
     METRIC_FUNCTIONS[fn.__name__] = fn
     return fn
 

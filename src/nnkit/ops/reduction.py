@@ -43,7 +43,7 @@ mean.defvjp(lambda xp, g, out, x, axis=None, keepdims=False: _restore(xp, g / _c
 
 def _extremum_vjp(xp, g, out, x, axis=None, keepdims=False):
     """Split the gradient evenly between the positions that attain the extremum."""
-    hit = x == _restore(xp, out, x, axis, keepdims)
+    hit = (x == _restore(xp, out, x, axis, keepdims)).astype(g.dtype)  # bool / int count would be float64
     share = hit / xp.sum(hit, axis=axis, keepdims=True)
     return _restore(xp, g, x, axis, keepdims) * share
 
@@ -83,9 +83,22 @@ def prod(xp, x, axis=None, keepdims=False):
     return xp.prod(x, axis=axis, keepdims=keepdims)
 
 
-prod.defvjp(
-    lambda xp, g, out, x, axis=None, keepdims=False: _restore(xp, g * out, x, axis, keepdims) / x
-)
+def _prod_vjp(xp, g, out, x, axis=None, keepdims=False):
+    """g times the product of the *other* entries of each group: exclusive cumulative products from both
+    ends, so entries equal to zero get the exact gradient (dividing out / x would give 0/0)."""
+    axes = _axes(axis, x.ndim)
+    kept = tuple(a for a in range(x.ndim) if a not in axes)
+    order = kept + axes
+    moved = xp.transpose(x, order)
+    flat = moved.reshape(moved.shape[: len(kept)] + (-1,))
+    one = xp.ones_like(flat[..., :1])
+    before = xp.cumprod(xp.concatenate([one, flat[..., :-1]], axis=-1), axis=-1)
+    after = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[..., 1:], one], axis=-1), axis=-1), axis=-1), axis=-1)
+    others = xp.transpose((before * after).reshape(moved.shape), [order.index(a) for a in range(x.ndim)])
+    return _restore(xp, g, x, axis, keepdims) * others
+
+
+prod.defvjp(_prod_vjp)
 
 
 def var(x, axis=None, keepdims=False):
@@ -116,7 +129,7 @@ def argmin(xp, x, axis=-1):
 
 @primitive
 def argsort(xp, x, axis=-1):
-    return xp.argsort(x, axis=axis)
+    return xp.argsort(x, axis=axis, stable=True)
 
 
 @primitive

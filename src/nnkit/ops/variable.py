@@ -31,14 +31,21 @@ class Variable(operators.ArrayOperators):
         return self._value
 
     def assign(self, value):
-        """Replace the value (inside a stateless call this records the new state)."""
-        if not hasattr(value, "shape") or not hasattr(value, "dtype"):
+        """Replace the value (inside a stateless call this records the new state); keeps shape and dtype."""
+        from nnkit.ops import cast
+        from nnkit.ops.tape import Tracer
+
+        if type(value) is Variable:
+            value = value._value
+        if type(value) is not Tracer and not self.backend.is_array(value):
             value = self.backend.asarray(value, dtype=self._value.dtype)
-        elif tuple(value.shape) != tuple(self._value.shape):
+        if tuple(value.shape) != tuple(self._value.shape):
             raise ValueError(
                 f"Cannot assign a value of shape {tuple(value.shape)} to variable '{self.path}' "
                 f"of shape {tuple(self._value.shape)}."
             )
+        if value.dtype != self._value.dtype:
+            value = cast(value, self._value.dtype)
         self._value = value
 
     def numpy(self):

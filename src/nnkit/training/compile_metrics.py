@@ -10,6 +10,22 @@ def _fresh(metric):
     return copy.deepcopy(metric) if isinstance(metric, metrics_module.Metric) else metric
 
 
+def _as_list(value):
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _metrics_per_output(metrics, output_names):
+    """compile(metrics=...): a flat list applies to every output (as tf.keras did); a list of lists or a
+    dict keyed by output name gives each output its own."""
+    if isinstance(metrics, dict):
+        return [_as_list(item) for item in _per_output(metrics, output_names, "metrics")]
+    if isinstance(metrics, (list, tuple)) and metrics and all(m is None or isinstance(m, (list, tuple)) for m in metrics):
+        return [_as_list(item) for item in _per_output(list(metrics), output_names, "metrics")]
+    return [_as_list(metrics) for _ in output_names]
+
+
 class CompileMetrics:
     """Built on the first batch, when target and prediction shapes are known (as Keras resolves
     'accuracy' into binary, categorical or sparse categorical accuracy)."""
@@ -17,7 +33,7 @@ class CompileMetrics:
     def __init__(self, metrics, output_names, compile_loss):
         self.output_names = list(output_names)
         self.compile_loss = compile_loss
-        self.requested = _per_output(metrics or [], self.output_names, "metrics")
+        self.requested = _metrics_per_output(metrics, self.output_names)
         self.built = False
 
     def build(self, y_true_shapes, y_pred_shapes):
@@ -27,7 +43,6 @@ class CompileMetrics:
         multi = len(self.output_names) > 1
         self.output_metrics = []
         for index, requested in enumerate(self.requested):
-            requested = requested if isinstance(requested, (list, tuple)) else ([] if requested is None else [requested])
             built = []
             for identifier in requested:
                 if isinstance(identifier, str) and identifier in ("accuracy", "acc"):
@@ -35,6 +50,8 @@ class CompileMetrics:
                                                              loss=self.compile_loss.losses[index])
                 else:
                     metric = metrics_module.get(_fresh(identifier) if index else identifier)
+                    if isinstance(identifier, str):
+                        metric.name = identifier
                 if multi:
                     metric.name = f"{self.output_names[index]}_{metric.name}"
                 built.append(metric)

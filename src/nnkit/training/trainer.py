@@ -78,7 +78,11 @@ class Trainer:
         for variable, value in zip(non_trainable, state):
             variable._value = value
         self.optimizer.state = opt_state
-        return logs
+        return self._in_order(logs)
+
+    def _in_order(self, logs):
+        """Logs in the order compile() defined them (JAX returns dicts with sorted keys)."""
+        return {name: logs[name] for name in self.compile_metrics.names}
 
     def test_batch(self, x, y, sample_weight):
         steps, backend = self.steps, self.backend
@@ -87,7 +91,7 @@ class Trainer:
         sample_weight = None if sample_weight is None else backend.asarray(sample_weight)
         self.metric_values, logs = steps.test(params, state, self.metric_values, self._device(x), self._device(y),
                                               sample_weight)
-        return logs
+        return self._in_order(logs)
 
     def predict_batch(self, x):
         steps = self.steps

@@ -1,0 +1,55 @@
+"""Shared fixtures for the optimizer tests: a fixed float64 problem and a runner over the active backend."""
+import numpy as np
+import pytest
+
+from nnkit.backends import active
+
+SHAPES = ((3, 4), (4,), (2, 3, 2))
+STEPS = 5
+
+
+@pytest.fixture
+def problem():
+    """Fixed float64 parameters and the gradients of five steps (host NumPy arrays)."""
+    rng = np.random.default_rng(1234)
+    params = [rng.standard_normal(shape) for shape in SHAPES]
+    grads = [[rng.standard_normal(shape) for shape in SHAPES] for _ in range(STEPS)]
+    return params, grads
+
+
+@pytest.fixture
+def run_optimizer():
+    """run(optimizer, params, grads, before_step=None) -> host copies of the parameters after each step.
+
+    Runs on the active backend the way the model's train step does: init, then update with the state kept
+    on the optimizer (`opt.state`). `before_step(index, optimizer)` runs before each step (to change the
+    learning rate, say).
+    """
+
+    def run(optimizer, params, grads, before_step=None):
+        backend = active.backend
+        params = [backend.asarray(np.array(p)) for p in params]  # copies: fused updates write in place
+        optimizer.state = optimizer.init(params)
+        trajectory = []
+        for index, step_grads in enumerate(grads):
+            if before_step is not None:
+                before_step(index, optimizer)
+            step_grads = [backend.asarray(g) for g in step_grads]
+            params, optimizer.state = optimizer.update(step_grads, optimizer.state, params)
+            trajectory.append([np.array(backend.to_numpy(p)) for p in params])
+        return trajectory
+
+    return run
+
+
+@pytest.fixture
+def assert_trajectories_close():
+    """assert_close(actual, expected, rtol, atol): every parameter after every step agrees."""
+
+    def assert_close(actual, expected, rtol=1e-12, atol=1e-14):
+        assert len(actual) == len(expected)
+        for step, (got, want) in enumerate(zip(actual, expected)):
+            for index, (a, b) in enumerate(zip(got, want)):
+                np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"step {step}, param {index}")
+
+    return assert_close
