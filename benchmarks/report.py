@@ -83,6 +83,8 @@ def _notes(row):
 def table_rows(results, target_records):
     verdicts = targets.cell_verdicts(target_records)
     present = [b for b in BASELINE_ORDER if any(r.framework == b and r.ok for r in results)]
+    if not any(r.framework == "nnkit" and r.ok for r in results):
+        present = []  # no nnkit row to compare: no ratio columns
     header = list(COLUMNS) + [f"vs {BASELINE_LABELS[b]}" for b in present] + ["notes"]
     rows = []
     for row in results:

@@ -159,7 +159,7 @@ def numeric_gradient(fn, *arrays, eps=1e-6, wrt=None, seed=0, jit=False):
         value = evaluate(host)
         grads = []
         for i in wrt:
-            grad = np.zeros_like(host[i])
+            grad = np.zeros(host[i].shape)
             flat = grad.reshape(-1)
             for j in range(host[i].size):
                 shifted = [a.copy() if k == i else a for k, a in enumerate(host)]

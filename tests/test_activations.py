@@ -115,16 +115,8 @@ def test_gradient_matches_finite_differences(backend, name):
     check_gradients(fn, X, atol=GRADIENT_ATOL.get(name, 1e-8))
 
 
-# ops.leaky_relu's VJP multiplies by xp.where(x > 0, 1, slope), which NumPy makes float64.
-LEAKY_VJP_UPCASTS = {"leaky_relu", "leaky_relu_slope", "relu_slope"}
-
-
 @pytest.mark.parametrize("name", sorted(ALL))
-def test_float32_in_float32_out(backend, name, request):
-    if backend.name == "numpy" and name in LEAKY_VJP_UPCASTS:
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="ops bug: leaky_relu VJP returns float64 on NumPy")
-        )
+def test_float32_in_float32_out(backend, name):
     fn, _ = ALL[name]
     check_float32(fn, X)
 

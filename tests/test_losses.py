@@ -1,6 +1,5 @@
-"""nnkit.losses: every loss against a float64 NumPy reference, gradients against finite differences on
-every backend, numerical stability, label smoothing, sample weights and reductions, shape checks,
-lookup by every kind of identifier, and config round-trips."""
+"""nnkit.losses against float64 NumPy references and finite differences on every backend, plus stability,
+label smoothing, weights and reductions, shape checks, lookup and config round-trips."""
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -224,11 +223,7 @@ def test_gradient_matches_finite_differences(backend, name):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_float32_predictions_give_float32_losses_and_gradients(backend, name, request):
-    if backend.name == "numpy" and name == "categorical_hinge":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="ops bug: max's VJP divides a bool mask by an int count, giving float64 on NumPy"
-        ))
+def test_float32_predictions_give_float32_losses_and_gradients(backend, name):
     case = CASES[name]
     check_float32(_call(case), case.y_true, case.y_pred, wrt=(1,))
 
@@ -322,13 +317,8 @@ def test_categorical_crossentropies_from_extreme_logits_are_finite_and_exact(bac
         np.testing.assert_allclose(grad, softmax_minus_target, atol=1e-7)
 
 
-def test_binary_crossentropy_gradient_at_zero_logits(backend, float64, request):
+def test_binary_crossentropy_gradient_at_zero_logits(backend, float64):
     """d/dz of the logits crossentropy is sigmoid(z) - y, also at z = 0 (e.g. a zero-initialised layer)."""
-    if backend.name == "jax":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "ops bug: JAX differentiates sigmoid_cross_entropy's forward max(z, 0) + log1p(exp(-|z|)), "
-            "whose pieces have kinks at 0 that do not cancel under autodiff"
-        )))
     y = np.array([[1.0, 0.0, 0.5]])
     _, grad = value_and_grad(backend, lambda z: losses.binary_crossentropy(y, z, from_logits=True), np.zeros((1, 3)))
     np.testing.assert_allclose(grad, (0.5 - y) / 3, atol=1e-12)

@@ -1,8 +1,5 @@
-"""Activation functions with Keras 3 names and defaults, written with nnkit.ops.
-
-`get` turns what a layer receives (None, a name, a config dict or a callable) into a function, and
-`serialize` gives back the name a layer stores in its config.
-"""
+"""Activation functions with Keras 3 names and defaults, written with nnkit.ops; `get` resolves what a
+layer is given (None, name, config dict, callable) and `serialize` gives the name its config stores."""
 import difflib
 
 import nnkit.ops as ops

@@ -218,6 +218,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 # --- weighting and reduction -------------------------------------------------------------------------
 def _standardize_reduction(reduction):
+    """`reduction` if Keras knows it, else a ValueError listing the valid ones."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"Invalid reduction {reduction!r}; expected one of {_REDUCTIONS}.")
     return reduction
@@ -248,9 +249,8 @@ def _divide_no_nan(numerator, denominator):
 
 
 def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size", mask=None):
-    """Weight per-sample `values` by `sample_weight` and a 0/1 `mask`, then reduce as Keras does:
-    'sum_over_batch_size'/'mean' divide the weighted sum by the number of (unmasked) values, 'sum' keeps
-    it, 'mean_with_sample_weight' divides by the total weight, None/'none' return the weighted values."""
+    """Weight per-sample `values` by `sample_weight` and a 0/1 `mask`, then reduce as Keras does ('mean' and
+    'sum_over_batch_size' divide by the unmasked count, 'mean_with_sample_weight' by the total weight)."""
     reduction = _standardize_reduction(reduction)
     weights = None if sample_weight is None else _per_sample_weights(sample_weight, values)
     if mask is not None:
@@ -272,15 +272,13 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
 
 # --- Loss classes -------------------------------------------------------------------------------------
 def _snake_case(name):
+    """'MyLoss' -> 'my_loss' (the default name of a Loss subclass)."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 class Loss:
     """Base class: `call(y_true, y_pred)` gives per-sample losses; calling the loss weights and reduces them.
-
-    `dtype=None` computes in y_pred's float dtype; a dtype casts y_pred to it. y_true is cast to the
-    same dtype, except for losses that take integer labels (`integer_labels = True`).
-    """
+    `dtype=None` computes in y_pred's float dtype; y_true is cast to it unless `integer_labels`."""
 
     integer_labels = False
 

@@ -1,8 +1,5 @@
-"""Weight regularizers with Keras 3 names and defaults: penalties a layer adds to the loss.
-
-A regularizer maps a weight to a scalar written with nnkit.ops, so it is differentiated with the
-loss on every backend. `get`/`serialize` move between objects and the config form layers save.
-"""
+"""Weight regularizers with Keras 3 names and defaults: scalar penalties written with nnkit.ops, so they
+are differentiated with the loss on every backend; `get`/`serialize` convert to and from configs."""
 import difflib
 import math
 import re
@@ -111,6 +108,7 @@ _CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
 
 
 def _snake_case(name):
+    """'L1L2' -> 'l1_l2', 'OrthogonalRegularizer' -> 'orthogonal_regularizer'."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 

@@ -62,7 +62,7 @@ def leaky_relu(xp, x, negative_slope=0.2):
     return xp.where(x > 0, x, negative_slope * x)
 
 
-leaky_relu.defvjp(lambda xp, g, out, x, negative_slope=0.2: g * xp.where(x > 0, 1, negative_slope))
+leaky_relu.defvjp(lambda xp, g, out, x, negative_slope=0.2: xp.where(x > 0, g, negative_slope * g))
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
@@ -143,7 +143,7 @@ softmax_cross_entropy.defvjp(
 @primitive
 def sigmoid_cross_entropy(xp, target, logits):
     """Elementwise binary crossentropy of `target` against sigmoid(logits), stable for any logit."""
-    return xp.maximum(logits, 0) - logits * target + xp.log1p(xp.exp(-xp.abs(logits)))
+    return xp.logaddexp(logits, 0) - logits * target
 
 
 sigmoid_cross_entropy.defvjp(

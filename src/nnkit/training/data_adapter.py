@@ -8,8 +8,11 @@ from nnkit.config import floatx
 from nnkit.random import host_rng
 
 
-def as_host_array(value, what):
-    """`value` as a NumPy array; float data in the default float dtype."""
+def as_host_array(value, what, keep=None):
+    """`value` as a NumPy array; float data in the default float dtype. Arrays for which keep(value)
+    is true (already on the model's backend) are passed through untouched."""
+    if keep is not None and keep(value):
+        return value
     try:
         array = np.asarray(value)
     except Exception as error:
@@ -21,7 +24,7 @@ def as_host_array(value, what):
     return array
 
 
-def flatten_named(data, names, what):
+def flatten_named(data, names, what, keep=None):
     """An array, a list/tuple of arrays, or a dict keyed by `names` -> a list ordered like `names`."""
     if data is None:
         return None
@@ -37,7 +40,7 @@ def flatten_named(data, names, what):
         items = [data]
     if len(items) != len(names):
         raise ValueError(f"{what}: the model expects {len(names)} array(s) {names}, but received {len(items)}.")
-    return [as_host_array(item, f"{what} '{name}'") for item, name in zip(items, names)]
+    return [as_host_array(item, f"{what} '{name}'", keep) for item, name in zip(items, names)]
 
 
 def check_lengths(groups):

@@ -61,7 +61,8 @@ class Trainer:
 
     # --- single steps ---------------------------------------------------------------------------------
     def _device(self, arrays):
-        return None if arrays is None else [self.backend.asarray(a) for a in arrays]
+        backend = self.backend
+        return None if arrays is None else [a if backend.is_array(a) else backend.asarray(a) for a in arrays]
 
     def train_batch(self, x, y, sample_weight):
         """One training step on host arrays; returns the logs (backend scalars)."""
@@ -102,8 +103,9 @@ class Trainer:
     # --- data ------------------------------------------------------------------------------------------
     def data(self, x, y=None, sample_weight=None, class_weight=None):
         model = self.model
-        xs = flatten_named(x, model._input_names_for(x), "x")
-        ys = None if y is None else flatten_named(y, model.output_names, "y")
+        keep = self.backend.is_array
+        xs = flatten_named(x, model._input_names_for(x), "x", keep)
+        ys = None if y is None else flatten_named(y, model.output_names, "y", keep)
         model._check_input_shapes(xs)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float32).reshape(len(sample_weight), -1)[:, 0] \
