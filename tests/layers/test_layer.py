@@ -339,6 +339,22 @@ def test_nested_layer_in_a_model_predicts_like_eager(backend):
     np.testing.assert_allclose(model.predict(X, verbose=0), eager, rtol=1e-5, atol=1e-6)
 
 
+def test_layers_in_a_dict_attribute_are_tracked(backend):
+    """Keras tracks layers held in dicts as well as in lists (e.g. one head per output)."""
+    class Heads(Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.heads = {"a": layers.Dense(1, name="head_a"), "b": layers.Dense(2, name="head_b")}
+
+        def call(self, inputs):
+            return [self.heads["a"](inputs), self.heads["b"](inputs)]
+
+    heads = Heads()
+    heads(backend.asarray(X))
+    assert [v.path for v in heads.weights] == ["head_a/kernel", "head_a/bias", "head_b/kernel", "head_b/bias"]
+    assert heads.count_params() == 4 + 8
+
+
 def test_a_layer_is_not_tracked_twice():
     class Twice(Layer):
         def __init__(self, **kwargs):

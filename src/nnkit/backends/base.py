@@ -14,6 +14,8 @@ class Backend:
     pip_extra = None
     #: True when gradients come from nnkit's own tape (NumPy, CuPy); False when the library traces (JAX).
     uses_tape = True
+    #: True when backend arrays live in host memory, so uploading data ahead of time gains nothing.
+    host_memory = True
 
     # --- arrays and transfer -------------------------------------------------------------------
     def asarray(self, value, dtype=None):

@@ -1,10 +1,8 @@
-"""In-place optimizer updates for NumPy-like arrays: the same math as the generic updates, fewer passes.
+"""In-place optimizer kernels for NumPy-like arrays (built per namespace, so CuPy can reuse them): the generic
+updates' math over the whole parameter list in fewer passes, the eager form of buffer donation.
 
-Each kernel takes the whole parameter list and overwrites the parameters and their slots in place (the
-eager form of buffer donation). Gradients are only read: they may be shared between parameters or be
-read-only broadcast views. A kernel returns False, having written nothing, when a buffer it would write is
-read-only (a host view of a JAX array, say), so the caller can take the generic path instead. The kernels
-are built per array namespace so the CuPy backend can reuse them.
+Kernels only read gradients (they may be shared or read-only views) and return False, writing nothing, when a
+parameter or slot is read-only (a host view of a JAX array, say), so the caller falls back to the generic path.
 """
 import numpy as np
 

@@ -11,6 +11,7 @@ class JaxBackend(Backend):
     xp = jnp
     pip_extra = "jax"
     uses_tape = False
+    host_memory = False
 
     def asarray(self, value, dtype=None):
         return jnp.asarray(value, dtype=dtype)

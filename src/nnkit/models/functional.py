@@ -12,7 +12,7 @@ def _sorted_nodes(outputs, inputs):
     """The nodes needed to compute `outputs` from `inputs`, each after the nodes it reads from."""
     input_ids = {t.id for t in inputs}
     order, state = [], {}
-    for tensor in outputs:
+    for tensor in reversed(outputs):
         stack = [(tensor.node, False)]
         while stack:
             node, expanded = stack.pop()
@@ -24,7 +24,7 @@ def _sorted_nodes(outputs, inputs):
                 continue
             state[id(node)] = "visiting"
             stack.append((node, True))
-            for parent_tensor in node.flat_inputs:
+            for parent_tensor in reversed(node.flat_inputs):
                 if parent_tensor.id in input_ids:
                     continue
                 if isinstance(parent_tensor.node.layer, InputLayer):

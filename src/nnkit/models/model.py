@@ -226,6 +226,15 @@ class Model(Layer):
             return []
         return trainer.compile_metrics.names
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Model.from_config rebuilds functional graphs (configs with 'layers'); subclasses rebuild themselves."""
+        if "layers" in config:
+            from nnkit.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects)
+        return cls(**config)
+
     # --- description ---------------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
         """Print Keras' table of layers, output shapes and parameter counts."""

@@ -4,12 +4,8 @@ from nnkit.optimizers.optimizer import Optimizer
 
 
 class Adadelta(Optimizer):
-    """E[g^2] = rho E[g^2] + (1 - rho) g^2; delta = -sqrt(E[dx^2] + eps) g / sqrt(E[g^2] + eps);
-    E[dx^2] = rho E[dx^2] + (1 - rho) delta^2; p += lr delta.
-
-    Takes the base keywords too: weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
-    """
+    """E[g^2] = rho E[g^2] + (1 - rho) g^2; d = -sqrt(E[d^2] + eps) g / sqrt(E[g^2] + eps); E[d^2] likewise; p += lr d.
+    Also takes the base keywords (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, name, `lr`...)."""
 
     default_name = "adadelta"
     slot_names = ("accumulated_grad", "accumulated_delta_var")

@@ -5,10 +5,7 @@ from nnkit.optimizers.optimizer import Optimizer
 
 class Adagrad(Optimizer):
     """accumulator += g^2 (starting at initial_accumulator_value); p -= lr g / sqrt(accumulator + eps).
-
-    Takes the base keywords too: weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
-    """
+    Also takes the base keywords (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, name, `lr`...)."""
 
     default_name = "adagrad"
     slot_names = ("accumulator",)

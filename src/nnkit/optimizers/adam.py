@@ -6,12 +6,8 @@ from nnkit.optimizers.optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); p -= lr_t m / (sqrt(v) + eps), with the bias
-    corrections folded into lr_t = lr sqrt(1 - b2^t) / (1 - b1^t). `amsgrad` divides by the running max of v.
-
-    Takes the base keywords too: weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
-    """
+    """m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); p -= lr_t m / (sqrt(v) + eps), lr_t = lr sqrt(1-b2^t) / (1-b1^t);
+    amsgrad divides by the running max of v. Also takes the base keywords (weight_decay, clipnorm, ..., name, `lr`)."""
 
     default_name = "adam"
 

@@ -5,10 +5,7 @@ from nnkit.optimizers.optimizer import Optimizer
 
 class Adamax(Optimizer):
     """m += (g - m)(1 - b1); u = max(b2 u, |g|); p -= lr m / ((1 - b1^t)(u + eps)).
-
-    Takes the base keywords too: weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
-    """
+    Also takes the base keywords (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, name, `lr`...)."""
 
     default_name = "adamax"
     slot_names = ("momentum", "norm")

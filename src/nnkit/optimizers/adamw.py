@@ -4,10 +4,7 @@ from nnkit.optimizers.adam import Adam
 
 class AdamW(Adam):
     """Adam whose parameters also shrink by p *= 1 - weight_decay * lr before each step (default 0.004).
-
-    Takes the base keywords too: clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
-    """
+    Also takes the base keywords (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, name, `lr`...)."""
 
     default_name = "adamw"
 

@@ -7,13 +7,8 @@ _SCHEDULE_DECAY = 0.96
 
 
 class Nadam(Optimizer):
-    """m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); with mu_t = b1 (1 - 0.5 0.96^t) and their running
-    product P_t: m_hat = mu_{t+1} m / (1 - P_{t+1}) + (1 - mu_t) g / (1 - P_t); p -= lr m_hat /
-    (sqrt(v / (1 - b2^t)) + eps). The state carries P_t as the scalar "u_product".
-
-    Takes the base keywords too: weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
-    """
+    """Adam with Nesterov momentum under Dozat's schedule mu_t = b1 (1 - 0.5 0.96^t), whose running product the state
+    keeps as "u_product". Also takes the base keywords (weight_decay, clipnorm, ..., name, `lr`)."""
 
     default_name = "nadam"
     slot_names = ("momentum", "velocity")

@@ -1,12 +1,5 @@
-"""The optimizer base: a pure init/update pair over a flat list of parameters, with Keras' stateful surface.
-
-`init(params) -> state` and `update(grads, state, params) -> (params, state)` are pure and jit-safe; the
-model's train step calls them. The object holds the configuration and the latest state the model handed
-it (`opt.state`), which is what `iterations`, `learning_rate`, `variables` and `get_config` read.
-
-State layout (a dict; each per-parameter slot is a list in parameter order):
-    {"iteration": int32 scalar, "learning_rate": float scalar (absent under a schedule),
-     "average": [...] (only with use_ema), <slot name>: [...] for each of `slot_names`, <extra scalars>}
+"""The optimizer base: a pure, jit-safe init/update pair over a flat parameter list (the train step calls it),
+under Keras' stateful surface, which reads the latest state the model handed back (`opt.state`).
 """
 import numbers
 import warnings
@@ -47,8 +40,8 @@ def _backend_of(array):
 
 
 class Optimizer:
-    """Base class. A subclass names its per-parameter `slot_names`, writes one parameter's step with ops in
-    `_update_one` (fed by `_step_scalars`, computed once per step), and may name a fused kernel kind."""
+    """Base class: a subclass names its `slot_names`, writes one parameter's step with ops in `_update_one`
+    (fed by `_step_scalars`, computed once per step) and may name a fused kernel in `_fused_kind`."""
 
     slot_names = ()
     default_name = "optimizer"
@@ -93,6 +86,8 @@ class Optimizer:
     # --- the pure pair -------------------------------------------------------------------------------
     def init(self, params):
         """The initial state for `params` (a flat list of arrays), created on the active backend."""
+        # {"iteration": int32 scalar, "learning_rate": scalar of the params' dtype (absent under a schedule),
+        #  "average": [...] (use_ema only), one list per name in slot_names, extra scalars (Nadam's u_product)}
         params = list(params)
         dtype = params[0].dtype if params else floatx()
         state = {"iteration": ops.zeros((), "int32")}
@@ -183,8 +178,8 @@ class Optimizer:
         return grads
 
     def _moving_average(self, iteration, params, averages):
-        """Keras' EMA of the weights (the first step copies them) and, every ema_overwrite_frequency steps,
-        the weights overwritten by their average."""
+        """Keras' EMA of the updated weights (the first step copies them); every ema_overwrite_frequency steps
+        the weights are replaced by it."""
         first = ops.equal(iteration, 0)
         new_averages = []
         for param, average in zip(params, averages):
@@ -233,6 +228,7 @@ class Optimizer:
 
     @property
     def built(self):
+        """Whether the optimizer holds a state (after build, or once the model handed one back)."""
         return self.state is not None
 
     @property
@@ -283,7 +279,10 @@ class Optimizer:
         flat = []
         for key in self._state_keys():
             value = self.state[key]
-            flat.extend(value) if isinstance(value, list) else flat.append(value)
+            if isinstance(value, list):
+                flat.extend(value)
+            else:
+                flat.append(value)
         return flat
 
     def set_weights(self, weights):

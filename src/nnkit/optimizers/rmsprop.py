@@ -4,12 +4,8 @@ from nnkit.optimizers.optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
-    """velocity = rho velocity + (1 - rho) g^2; p -= lr g / sqrt(velocity + eps), optionally centered
-    (the squared moving mean of g subtracted under the root) and with plain momentum on the increment.
-
-    Takes the base keywords too: weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
-    """
+    """v = rho v + (1 - rho) g^2; p -= lr g / sqrt(v + eps), optionally centered (minus the squared mean of g) and
+    with momentum on the step. Also takes the base keywords (weight_decay, clipnorm, ..., name, `lr`)."""
 
     default_name = "rmsprop"
 

@@ -1,8 +1,6 @@
-"""Learning-rate schedules with Keras 3's names, defaults and formulas: iteration -> learning rate.
+"""Learning-rate schedules with Keras 3's names, defaults and formulas: iteration (an int array) -> rate.
 
-An optimizer calls its schedule with the iteration counter (an int array) inside the train step, so every
-schedule is written with nnkit.ops and never branches on the step's value (jit-safe). Rates come out in
-the default float type, as Keras' do; the optimizer casts them to its parameters' dtype.
+Written with nnkit.ops and free of Python branches on the step, so they trace under jit; rates come out in floatx.
 """
 import difflib
 import math
@@ -15,7 +13,9 @@ class LearningRateSchedule:
     """Base class: `__call__(step)` gives the rate at `step`; `get_config()` its constructor arguments."""
 
     def __call__(self, step):
-        raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`.")
+        raise NotImplementedError(
+            f"Learning rate schedule '{type(self).__name__}' must override `__call__(self, step)`."
+        )
 
     def get_config(self):
         raise NotImplementedError(
@@ -71,7 +71,8 @@ class ExponentialDecay(LearningRateSchedule):
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """values[0] while step <= boundaries[0], values[i] while boundaries[i-1] < step <= boundaries[i], then values[-1]."""
+    """values[0] while step <= boundaries[0], values[i] while boundaries[i-1] < step <= boundaries[i], then
+    values[-1]."""
 
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
         if len(boundaries) != len(values) - 1 or not boundaries:

@@ -7,10 +7,7 @@ from nnkit.optimizers.optimizer import Optimizer
 
 class SGD(Optimizer):
     """p -= lr g; with momentum: v = momentum v - lr g, p += v (Nesterov: p += momentum v - lr g).
-
-    Takes the base keywords too: weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-    ema_overwrite_frequency, name (and tf.keras 2's `lr`).
-    """
+    Also takes the base keywords (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, name, `lr`...)."""
 
     default_name = "SGD"
 

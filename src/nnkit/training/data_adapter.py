@@ -88,11 +88,24 @@ class ArrayData:
     def steps(self, batch_size):
         return math.ceil(self.size / batch_size)
 
+    @property
+    def nbytes(self):
+        arrays = self.x + (self.y or []) + ([] if self.sample_weight is None else [self.sample_weight])
+        return sum(a.nbytes for a in arrays)
+
+    def indices(self, batch_size, shuffle=False, rng=None):
+        """Yield each batch's sample indices: slices in order, or int32 positions of a fresh permutation."""
+        order = (rng or host_rng()).permutation(self.size).astype(np.int32) if shuffle else None
+        for start in range(0, self.size, batch_size):
+            yield slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+
+    def batch(self, index):
+        """(x, y, sample_weight) host arrays of the samples at `index` (a slice or positions)."""
+        return ([a[index] for a in self.x],
+                None if self.y is None else [a[index] for a in self.y],
+                None if self.sample_weight is None else self.sample_weight[index])
+
     def batches(self, batch_size, shuffle=False, rng=None):
         """Yield (x, y, sample_weight) batches of host arrays; a fresh order each call when shuffling."""
-        order = (rng or host_rng()).permutation(self.size) if shuffle else None
-        for start in range(0, self.size, batch_size):
-            index = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
-            yield ([a[index] for a in self.x],
-                   None if self.y is None else [a[index] for a in self.y],
-                   None if self.sample_weight is None else self.sample_weight[index])
+        for index in self.indices(batch_size, shuffle, rng):
+            yield self.batch(index)

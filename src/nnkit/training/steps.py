@@ -4,7 +4,7 @@ Each is a function of (variable values, batch) that returns new values; nothing 
 they are compiled with jax.jit (train step buffers donated); on eager backends they run as they are.
 """
 from nnkit.layers.call_context import CallContext
-from nnkit.ops import add
+from nnkit.ops import add, take
 from nnkit.ops.variable import Assigned
 
 
@@ -29,6 +29,7 @@ class StepFunctions:
         self.compile_metrics = compile_metrics
         self.metric_variables = compile_metrics.variables
         self.train = self.compile(self.train_step, donate_argnums=(0, 1, 2))
+        self.train_gathered = self.compile(self.train_gathered_step, donate_argnums=(0, 1, 2))
         self.test = self.compile(self.test_step)
 
     def _forward(self, params, state, x, training, key):
@@ -66,6 +67,14 @@ class StepFunctions:
         params, opt_state = self.optimizer.update(grads, opt_state, params)
         metric_values, logs = self._update_metrics(metric_values, y, outputs, sample_weight, loss, output_losses)
         return params, state, opt_state, metric_values, key, logs
+
+    def train_gathered_step(self, params, state, opt_state, metric_values, key, x_all, y_all, weights_all, index):
+        """train_step on the samples at `index` of arrays already resident on the device."""
+        def pick(array):
+            return take(array, index, axis=0)
+
+        return self.train_step(params, state, opt_state, metric_values, key, [pick(a) for a in x_all],
+                               [pick(a) for a in y_all], None if weights_all is None else pick(weights_all))
 
     def test_step(self, params, state, metric_values, x, y, sample_weight):
         outputs, _, added = self._forward(params, state, x, False, None)

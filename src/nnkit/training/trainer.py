@@ -13,6 +13,10 @@ from nnkit.training.steps import StepFunctions
 from nnkit.tree import map_structure
 
 
+# Training data up to this size is copied to the device once per fit instead of batch by batch.
+RESIDENT_LIMIT_BYTES = 2**30
+
+
 class Trainer:
     """The compiled state of a model: backend, optimizer, loss, metrics and the step functions."""
 
@@ -64,22 +68,39 @@ class Trainer:
         backend = self.backend
         return None if arrays is None else [a if backend.is_array(a) else backend.asarray(a) for a in arrays]
 
-    def train_batch(self, x, y, sample_weight):
-        """One training step on host arrays; returns the logs (backend scalars)."""
-        steps, backend = self.steps, self.backend
-        x, y = self._device(x), self._device(y)
-        sample_weight = None if sample_weight is None else backend.asarray(sample_weight)
+    def _train(self, step, *batch):
+        steps = self.steps
         trainable, non_trainable = steps.trainable, steps.non_trainable
         params = [v._value for v in trainable]
         state = [v._value for v in non_trainable]
-        params, state, opt_state, self.metric_values, self.key, logs = steps.train(
-            params, state, self.optimizer.state, self.metric_values, self.key, x, y, sample_weight)
+        params, state, opt_state, self.metric_values, self.key, logs = step(
+            params, state, self.optimizer.state, self.metric_values, self.key, *batch)
         for variable, value in zip(trainable, params):
             variable._value = value
         for variable, value in zip(non_trainable, state):
             variable._value = value
         self.optimizer.state = opt_state
         return self._in_order(logs)
+
+    def train_batch(self, x, y, sample_weight):
+        """One training step on a batch of host (or backend) arrays; returns the logs (backend scalars)."""
+        sample_weight = None if sample_weight is None else self.backend.asarray(sample_weight)
+        return self._train(self.steps.train, self._device(x), self._device(y), sample_weight)
+
+    def resident(self, data):
+        """The training arrays uploaded to the device once per fit, or None where the backend computes in
+        host memory already or the data is too large to keep on the device."""
+        if self.backend.host_memory or data.nbytes > RESIDENT_LIMIT_BYTES:
+            return None
+        upload = self.backend.asarray
+        return ([upload(a) for a in data.x], [upload(a) for a in data.y],
+                None if data.sample_weight is None else upload(data.sample_weight))
+
+    def train_resident(self, resident, index):
+        """One training step on the samples at `index` of resident arrays (gathered on the device)."""
+        if isinstance(index, slice):
+            index = np.arange(index.start, min(index.stop, len(resident[0][0])), dtype=np.int32)
+        return self._train(self.steps.train_gathered, *resident, index)
 
     def _in_order(self, logs):
         """Logs in the order compile() defined them (JAX returns dicts with sorted keys)."""
@@ -137,15 +158,19 @@ class Trainer:
                                          verbose=verbose, epochs=epochs, steps=steps_per_epoch)
             model.stop_training = False
             rng = host_rng()
+            resident = self.resident(data)
             callback_list.on_train_begin()
             epoch_logs = {}
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
                 logs = {}
-                for step, (xb, yb, swb) in enumerate(data.batches(batch_size, shuffle, rng)):
+                for step, index in enumerate(data.indices(batch_size, shuffle, rng)):
                     callback_list.on_train_batch_begin(step)
-                    logs = self.train_batch(xb, yb, swb)
+                    if resident is None:
+                        logs = self.train_batch(*data.batch(index))
+                    else:
+                        logs = self.train_resident(resident, index)
                     callback_list.on_train_batch_end(step, logs)
                     if model.stop_training:
                         break

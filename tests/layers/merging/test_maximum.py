@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from gradcheck import check_forward, check_gradients, to_host
-from nnkit.layers import Maximum, Input, deserialize, maximum, serialize
+from nnkit.layers import Input, Maximum, deserialize, maximum, serialize
 
 RNG = np.random.default_rng(5)
 A, B, C = RNG.permutation(36).reshape(3, 4, 3) / 7.0  # distinct values: no ties between the inputs
