@@ -34,9 +34,10 @@ def run(ctx, workload_names, frameworks, backends, steps=10):
         for framework in frameworks:
             if framework == "nnkit":
                 for backend in backends:
-                    runs.append((f"nnkit-{backend}", lambda b=backend: _nnkit(workload, data, b, ctx)))
+                    runs.append((f"nnkit-{backend}", lambda b=backend, w=workload, d=data: _nnkit(w, d, b, ctx)))
             else:
-                runs.append((BASELINE_LABELS[framework], lambda f=framework: _baseline(workload, data, f, ctx)))
+                runs.append((BASELINE_LABELS[framework],
+                             lambda f=framework, w=workload, d=data: _baseline(w, d, f, ctx)))
         curves = {}
         for label, make in runs:
             ctx.log(f"[check {name}] {label}")

@@ -20,7 +20,7 @@ import gc
 import traceback
 
 from benchmarks import memory, timing
-from benchmarks.results import ERROR, NOT_AVAILABLE, OK, Result
+from benchmarks.results import ERROR, NOT_AVAILABLE, OK
 
 
 class NotAvailable(Exception):

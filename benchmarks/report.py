@@ -65,7 +65,7 @@ def _ratio_cell(row, results, baseline, verdicts):
 
 def _notes(row):
     notes = []
-    if not row.ok and row.reason:
+    if not row.ok and row.reason and row.reason != row.status:
         notes.append(row.reason)
     if row.tflops is not None:
         text = fmt_flops(row.tflops)
@@ -139,11 +139,12 @@ def render_machine(machine):
     gpu = machine.get("gpu") or "none"
     load = machine.get("load_average_at_start")
     busy = ""
-    if load and machine.get("cores") and load[0] > 0.5:
+    if load and machine.get("cores") and load[0] > max(0.5, 0.25 * machine["cores"]):
         busy = (f"\nNOTE: the machine was busy when the run started (1-min load average {load[0]} on "
                 f"{machine['cores']} cores): CPU timings may be noisy; compare ratios from a quiet run.")
     return (f"Machine: {machine['cpu_model']} ({machine['cores']} cores, {machine.get('memory_gib', '?')} GiB), "
-            f"GPU: {gpu}\nPython {machine['python']}; {lib}\nDate: {machine['date']}  Device: {machine['device']}")
+            f"GPU: {gpu}\nPython {machine['python']}; {lib}\nDate: {machine['date']}  Device: {machine['device']}"
+            + busy)
 
 
 def render(machine, results, target_records, config):

@@ -115,25 +115,20 @@ def _prepare(arrays, wrt):
     return host, wrt
 
 
-def _weights(outputs, seed):
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal(np.shape(to_host(o))) for o in outputs]
+def _projected(fn, seed):
+    """objective(*args) = sum_k sum(out_k * W_k) over the outputs of fn, written with nnkit.ops.
 
-
-def _projection_weights(fn, host, seed):
-    backend = active.backend
-    outputs = _flatten_outputs(fn(*[backend.asarray(a) for a in host]))
-    return _weights(outputs, seed)
-
-
-def _projected(fn, weights):
-    """objective(*args) = sum_k sum(fn(*args)[k] * weights[k]), written with nnkit.ops."""
+    W_k ~ N(0, 1) is drawn on the host from (seed, k) and the output's shape, so it is the same for
+    every evaluation (and needs no extra call of fn to learn the shapes).
+    """
     import nnkit.ops as ops
 
     def objective(*args):
+        backend = active.backend
         total = None
-        for o, w in zip(_flatten_outputs(fn(*args)), weights):
-            term = ops.sum(ops.multiply(o, w))
+        for k, o in enumerate(_flatten_outputs(fn(*args))):
+            w = np.random.default_rng([seed, k]).standard_normal(tuple(o.shape))
+            term = ops.sum(ops.multiply(o, backend.asarray(w.astype(np.dtype(o.dtype)))))
             total = term if total is None else ops.add(total, term)
         return total
 
@@ -143,13 +138,13 @@ def _projected(fn, weights):
 def numeric_gradient(fn, *arrays, eps=1e-6, wrt=None, seed=0, jit=False):
     """Central finite differences of the projected output of `fn`, on the active backend, in float64.
 
-    With `jit` the projected function is compiled once with the backend's `jit` (identity on NumPy).
+    With `jit` the projected function is compiled once with the backend's `jit` (identity on NumPy);
+    eager is the default (on JAX the per-op compilations are shared between tests, so it is cheaper).
     """
     with float64_enabled():
         backend = active.backend
         host, wrt = _prepare(arrays, wrt)
-        weights = _projection_weights(fn, host, seed)
-        objective = _projected(fn, [backend.asarray(w) for w in weights])
+        objective = _projected(fn, seed)
         if jit:
             objective = backend.jit(objective)
 
@@ -182,8 +177,7 @@ def backend_gradient(fn, *arrays, wrt=None, seed=0, jit=False):
     with float64_enabled():
         backend = active.backend
         host, wrt = _prepare(arrays, wrt)
-        weights = _projection_weights(fn, host, seed)
-        objective = _projected(fn, [backend.asarray(w) for w in weights])
+        objective = _projected(fn, seed)
 
         def loss(params, *args):
             args = list(args)
@@ -274,8 +268,6 @@ def check_float32(fn, *arrays, wrt=None, grad=True, seed=0, jit=False):
     `grad`, the projected output is differentiated with the backend's value_and_grad and each
     gradient must be float32 (and finite).
     """
-    import nnkit.ops as ops
-
     backend = active.backend
     host = [np.asarray(a) for a in arrays]
     host = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in host]
@@ -289,9 +281,7 @@ def check_float32(fn, *arrays, wrt=None, grad=True, seed=0, jit=False):
     if not grad or not backend.uses_tape:
         return
     wrt = tuple(i for i, a in enumerate(host) if a.dtype.kind == "f") if wrt is None else tuple(wrt)
-    rng = np.random.default_rng(seed)
-    weights = [backend.asarray(rng.standard_normal(np.shape(to_host(o))).astype(np.float32)) for o in outputs]
-    objective = _projected(fn, weights)
+    objective = _projected(fn, seed)
 
     def loss(params, *args):
         args = list(args)

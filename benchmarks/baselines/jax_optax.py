@@ -8,11 +8,11 @@ follows Keras (Glorot-uniform kernels, orthogonal recurrent kernel, zero biases,
 The losses use optax's fused forms on logits.
 """
 import importlib.util
-import math
 import warnings
 
 import numpy as np
 
+from benchmarks.initializers import glorot_uniform, orthogonal
 from benchmarks.workloads import LEARNING_RATE, LSTM, Conv2D, Dense, Flatten, MaxPool2D
 
 NAME = "jax"
@@ -36,17 +36,6 @@ def not_applicable(workload, ctx):
 
 
 # ----------------------------------------------------------------------------------------------- model
-def _glorot(rng, shape, fan_in, fan_out):
-    limit = math.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, shape).astype(np.float32)
-
-
-def _orthogonal(rng, rows, cols):
-    q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
-    q = q * np.sign(np.diag(r))
-    return (q if rows >= cols else q.T)[:rows, :cols].astype(np.float32)
-
-
 def init_params(workload, seed):
     """Host-side initial parameters (NumPy), one dict per layer ({} for parameter-free layers)."""
     rng = np.random.default_rng(seed)
@@ -55,7 +44,7 @@ def init_params(workload, seed):
         if isinstance(layer, Conv2D):
             k, c = layer.kernel, shape[-1]
             params.append({
-                "w": _glorot(rng, (k, k, c, layer.filters), k * k * c, k * k * layer.filters),
+                "w": glorot_uniform(rng, (k, k, c, layer.filters), k * k * c, k * k * layer.filters),
                 "b": np.zeros(layer.filters, np.float32),
             })
             shape = shape[:2] + (layer.filters,)
@@ -70,13 +59,13 @@ def init_params(workload, seed):
             bias = np.zeros(4 * units, np.float32)
             bias[units:2 * units] = 1.0  # unit_forget_bias; gate order i, f, g, o
             params.append({
-                "wx": _glorot(rng, (features, 4 * units), features, 4 * units),
-                "wh": np.concatenate([_orthogonal(rng, units, units) for _ in range(4)], axis=1),
+                "wx": glorot_uniform(rng, (features, 4 * units), features, 4 * units),
+                "wh": np.concatenate([orthogonal(rng, units, units) for _ in range(4)], axis=1),
                 "b": bias,
             })
             shape = (units,)
         elif isinstance(layer, Dense):
-            params.append({"w": _glorot(rng, (shape[-1], layer.units), shape[-1], layer.units),
+            params.append({"w": glorot_uniform(rng, (shape[-1], layer.units), shape[-1], layer.units),
                            "b": np.zeros(layer.units, np.float32)})
             shape = (layer.units,)
         else:

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from benchmarks.initializers import glorot_uniform
 from benchmarks.workloads import ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON, LEARNING_RATE, Dense
 
 NAME = "numpy"
@@ -38,8 +39,7 @@ class DenseStack:
         self.loss = loss
         self.params = []
         for fan_in, fan_out in sizes:  # Glorot-uniform kernels, zero biases (Keras' defaults)
-            limit = math.sqrt(6.0 / (fan_in + fan_out))
-            kernel = rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
+            kernel = glorot_uniform(rng, (fan_in, fan_out), fan_in, fan_out)
             self.params += [kernel, np.zeros(fan_out, np.float32)]
         self.grads = [np.empty_like(p) for p in self.params]
         self.m = [np.zeros_like(p) for p in self.params]

@@ -160,6 +160,18 @@ def test_set_weights_loads_values_and_keeps_dtype(backend):
     np.testing.assert_allclose(to_host(layer(backend.asarray(X))), X @ kernel + [0.5, -0.5], rtol=1e-6)
 
 
+def test_set_weights_copies_the_arrays_given(backend):
+    """The layer must not keep the caller's arrays: changing them afterwards leaves the layer alone."""
+    layer = layers.Dense(2)
+    layer.build((None, 3))
+    kernel, bias = np.ones((3, 2), np.float32), np.zeros(2, np.float32)
+    layer.set_weights([kernel, bias])
+    kernel += 5.0
+    bias -= 1.0
+    np.testing.assert_array_equal(layer.get_weights()[0], np.ones((3, 2), np.float32))
+    np.testing.assert_array_equal(layer.get_weights()[1], np.zeros(2, np.float32))
+
+
 def test_set_weights_with_wrong_count_names_the_layer(backend):
     layer = layers.Dense(2, name="counted")
     layer.build((None, 3))
@@ -266,7 +278,7 @@ def test_build_runs_once(backend):
 
 def test_subclassed_layer_gradients(backend, float64):
     layer = Linear(2)
-    layer.build((None, 3))
+    layer(backend.asarray(X))
     w = np.array([[0.3, -0.2], [0.1, 0.5], [-0.4, 0.2]])
     b = np.array([0.05, -0.1])
 
@@ -275,6 +287,20 @@ def test_subclassed_layer_gradients(backend, float64):
             return layer(x)
 
     check_gradients(fn, X.astype(np.float64), w, b)
+
+
+def test_calling_build_directly_marks_the_layer_built(backend):
+    """Keras 3 wraps every build() so that it sets `built`; a user's build that doesn't call super().build()
+    and is called directly (often from a parent's build) must not be run again by the first call, which
+    would make a second set of weights."""
+    layer = Linear(2)
+    layer.build((None, 3))
+    assert layer.built
+    w = layer.w
+    layer(backend.asarray(X))
+    assert layer.w is w
+    assert [v.name for v in layer.weights] == ["w", "b"]
+    assert layer.count_params() == 8
 
 
 def test_subclassed_layer_in_sequential_and_functional_models(backend):

@@ -252,11 +252,15 @@ def test_misspelt_keyword_is_a_type_error_with_a_suggestion(cls, wrong, right):
         cls(**{wrong: 0.1})
 
 
-def test_learning_rate_must_be_a_number_or_schedule():
-    for bad in ("0.1", None, True, [0.1]):
+def test_learning_rate_must_be_a_number_or_schedule(backend):
+    for bad in ("0.1", None, True, [0.1], np.ones(2)):
         with pytest.raises(ValueError, match="learning_rate"):
             Adam(learning_rate=bad)
     assert Adam(learning_rate=1).learning_rate == 1.0
+    assert Adam(learning_rate=np.float32(0.5)).learning_rate == 0.5
+    optimizer = Adam()
+    optimizer.learning_rate = backend.asarray(np.float32(0.25))  # a scalar array, e.g. a schedule's value
+    assert optimizer.learning_rate == 0.25 and type(optimizer.learning_rate) is float
 
 
 def test_learning_rate_before_and_after_build(backend):

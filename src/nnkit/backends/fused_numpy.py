@@ -1,9 +1,5 @@
-"""In-place optimizer kernels for NumPy-like arrays (built per namespace, so CuPy can reuse them): the generic
-updates' math over the whole parameter list in fewer passes, the eager form of buffer donation.
-
-Kernels only read gradients (they may be shared or read-only views) and return False, writing nothing, when a
-parameter or slot is read-only (a host view of a JAX array, say), so the caller falls back to the generic path.
-"""
+"""In-place optimizer kernels over NumPy-like arrays (per namespace, so CuPy can reuse them): the eager form of
+buffer donation. Gradients are only read; a read-only parameter or slot makes a kernel return False, untouched."""
 import numpy as np
 
 

@@ -26,7 +26,10 @@ class NumpyBackend(Backend):
         self._erf = _erf_function()
 
     def asarray(self, value, dtype=None):
-        return np.asarray(value, dtype=dtype)
+        array = np.asarray(value, dtype=dtype)
+        if isinstance(array, np.ndarray) and not array.flags.writeable:
+            array = array.copy()
+        return array
 
     def to_numpy(self, value):
         return np.asarray(value)

@@ -1,4 +1,6 @@
 """Dense: y = activation(x @ kernel + bias), applied over the last axis."""
+import numbers
+
 from nnkit import activations, initializers, ops, regularizers
 from nnkit.layers.input_spec import InputSpec
 from nnkit.layers.layer import Layer
@@ -11,9 +13,9 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, init=None,
                  **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense '{self.name}': units must be a positive integer, received {units!r}.")
-        self.units = units
+        self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(init if init is not None else kernel_initializer)

@@ -152,7 +152,7 @@ class Layer:
                     f"provided array has shape {tuple(value.shape)}."
                 )
         for variable, value in zip(own, weights):
-            variable.assign(variable.backend.asarray(np.asarray(value, dtype=variable.dtype)))
+            variable.assign(variable.backend.asarray(np.array(value, dtype=variable.dtype, copy=True)))
 
     def count_params(self):
         """The number of scalars in all weights."""

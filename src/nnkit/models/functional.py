@@ -38,6 +38,32 @@ def _sorted_nodes(outputs, inputs):
     return order
 
 
+def _keras_layer_order(outputs):
+    """Layers ordered as Keras orders them (deepest first; ties in first-visit order from the outputs), so
+    that model.layers, summaries and get_weights() line up with Keras models of the same graph."""
+    first_visit, post_order, done = {}, [], set()
+    stack = [(t.node, False) for t in reversed(outputs)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            if id(node) not in done:
+                done.add(id(node))
+                post_order.append(node)
+            continue
+        if id(node) in done:
+            continue
+        first_visit.setdefault(id(node.layer), (len(first_visit), node.layer))
+        stack.append((node, True))
+        stack.extend((t.node, False) for t in reversed(node.flat_inputs))
+    node_depth, layer_depth = {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for tensor in node.flat_inputs:
+            node_depth[id(tensor.node)] = max(depth + 1, node_depth.get(id(tensor.node), 0))
+    return [layer for _, layer in sorted(first_visit.values(), key=lambda item: (-layer_depth[id(item[1])], item[0]))]
+
+
 class Functional(Model):
     """Model(inputs, outputs): inputs and outputs may be a tensor, a list or a dict of tensors."""
 
@@ -58,7 +84,7 @@ class Functional(Model):
         self.inputs, self.outputs = flat_inputs, flat_outputs
         nodes = _sorted_nodes(flat_outputs, flat_inputs)
         slots = {t.id: i for i, t in enumerate(flat_inputs)}
-        plan, layers = [], [t.node.layer for t in flat_inputs]
+        plan = []
         for node in nodes:
             if isinstance(node.layer, InputLayer):
                 continue
@@ -69,11 +95,9 @@ class Functional(Model):
             plan.append((node.layer, input_slots, None if single_input else node.inputs, node.kwargs,
                          [slots[t.id] for t in node.outputs], node.output_structure is node.outputs[0],
                          node.layer._call_accepts("training")))
-            if all(node.layer is not known for known in layers):
-                layers.append(node.layer)
         self._nodes, self._plan, self._slot_count = nodes, plan, len(slots)
         self._output_slots = [slots[t.id] for t in flat_outputs]
-        self._graph_layers = layers
+        self._graph_layers = _keras_layer_order(flat_outputs)
         self.built = True
 
     @property
@@ -85,11 +109,25 @@ class Functional(Model):
         return list(self._graph_layers)
 
     @property
+    def input(self):
+        """The model's symbolic input(s), in the structure it was defined with."""
+        return self._input_structure
+
+    @property
+    def output(self):
+        """The model's symbolic output(s), in the structure it was defined with."""
+        return self._output_structure
+
+    @property
     def input_names(self):
+        if isinstance(self._input_structure, dict):
+            return list(self._input_structure)
         return [t.node.layer.name for t in self.inputs]
 
     @property
     def output_names(self):
+        if isinstance(self._output_structure, dict):
+            return list(self._output_structure)
         return [t.node.layer.name for t in self.outputs]
 
     def _input_names_for(self, x):

@@ -15,6 +15,8 @@ def _matmul_grad_a(xp, g, out, a, b):
 
 
 def _matmul_grad_b(xp, g, out, a, b):
+    if a.ndim == 1 and b.ndim == 1:  # inner product: g is a scalar
+        return g * a
     if a.ndim == 1:
         return unbroadcast(xp, a[:, None] * g[..., None, :], b)
     if b.ndim == 1:

@@ -233,6 +233,8 @@ def take(xp, x, indices, axis=0):
 
 
 def _take_vjp(xp, g, out, x, indices, axis=0):
+    indices = xp.asarray(indices)  # a list of ints is valid for the forward
+    axis = axis % x.ndim  # a negative axis would pick the wrong axes of g below
     grad = xp.zeros(x.shape, dtype=g.dtype)
     moved = xp.moveaxis(grad, axis, 0)
     g = xp.moveaxis(g, list(range(axis, axis + indices.ndim)), list(range(indices.ndim)))
@@ -250,8 +252,9 @@ def take_along_axis(xp, x, indices, axis):
 
 def _take_along_axis_vjp(xp, g, out, x, indices, axis):
     axis = axis % x.ndim
-    grid = list(xp.indices(indices.shape, sparse=True))
-    grid[axis] = indices
+    # The forward broadcasts indices against x on the other axes: index with g's (the output's) shape.
+    grid = list(xp.indices(g.shape, sparse=True))
+    grid[axis] = xp.broadcast_to(indices, g.shape)
     return active.backend.index_add(xp.zeros(x.shape, dtype=g.dtype), tuple(grid), g)
 
 

@@ -1,4 +1,6 @@
 """Shape manipulation: reshape, transpose, expand/squeeze, concatenate/stack, indexing, padding."""
+import numpy as np
+
 from nnkit.backends import active
 from nnkit.ops.primitive import primitive, unbroadcast
 
@@ -111,6 +113,8 @@ def _is_basic_index(index):
 
 @primitive
 def getitem(xp, x, index):
+    if isinstance(index, list):  # NumPy reads a list as an integer array; JAX rejects it: agree with NumPy
+        index = xp.asarray(index)
     return x[index]
 
 
@@ -130,11 +134,14 @@ def pad(xp, x, pad_width, constant_values=0):
     return xp.pad(x, pad_width, mode="constant", constant_values=constant_values)
 
 
-pad.defvjp(
-    lambda xp, g, out, x, pad_width, constant_values=0: g[
-        tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape))
-    ]
-)
+def _pad_vjp(xp, g, out, x, pad_width, constant_values=0):
+    # np.pad broadcasts pad_width (an int, one (before, after) pair, or one pair per axis) to every axis.
+    widths = np.asarray(pad_width, dtype=int)
+    widths = np.broadcast_to(widths.reshape(-1, 2) if widths.size > 1 else np.full((1, 2), widths.item()), (x.ndim, 2))
+    return g[tuple(slice(int(before), int(before) + n) for (before, _), n in zip(widths, x.shape))]
+
+
+pad.defvjp(_pad_vjp)
 
 
 def split(x, indices_or_sections, axis=0):
@@ -161,6 +168,7 @@ def tile(xp, x, repeats):
 
 
 def _tile_vjp(xp, g, out, x, repeats):
+    repeats = (repeats,) if isinstance(repeats, int) else tuple(repeats)  # np.tile accepts a bare int
     reps = (1,) * (g.ndim - len(repeats)) + tuple(repeats)
     shape = (1,) * (g.ndim - x.ndim) + tuple(x.shape)
     split_shape = []

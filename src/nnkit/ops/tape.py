@@ -14,6 +14,9 @@ class Tracer(ArrayOperators):
     """An array produced while recording: its value, the primitive that made it and its inputs."""
 
     __slots__ = ("value", "prim", "parents", "args", "kwargs", "grad")
+    # Makes `ndarray <op> tracer` defer to the Tracer's reflected operator (as for Variable and JAX's
+    # tracers) instead of NumPy trying, and failing, to convert the Tracer to an array.
+    __array_priority__ = 100
 
     def __init__(self, value, prim=None, parents=None, args=None, kwargs=None):
         self.value = value
@@ -57,13 +60,16 @@ def record(prim, args, kwargs):
             arg = arg._value
             kind = type(arg)
         if kind is Tracer:
-            if parents is None:
-                parents = []
-            parents.append((i, arg))
+            # Only arguments with a VJP rule are differentiated (a traced integer label fed to a loss has
+            # none): the others are constants here, and backward() never looks for their missing rule.
+            if prim.vjps is not None and prim.vjps[i] is not None:
+                if parents is None:
+                    parents = []
+                parents.append((i, arg))
             arg = arg.value
         values.append(arg)
     out = prim.forward(active.xp, *values, **kwargs)
-    if parents is None or prim.vjps is None:
+    if parents is None:
         return out
     return Tracer(out, prim, parents, values, kwargs)
 

@@ -1,7 +1,6 @@
 """The optimizer base: a pure, jit-safe init/update pair over a flat parameter list (the train step calls it),
 under Keras' stateful surface, which reads the latest state the model handed back (`opt.state`).
 """
-import numbers
 import warnings
 
 import numpy as np
@@ -17,15 +16,18 @@ _LEADING_KEYS = ("iteration", "learning_rate", "average")
 
 
 def _check_rate(value):
-    """A learning rate as a float, or the schedule itself."""
+    """A learning rate as a float (from a number or a scalar array), or the schedule itself."""
     if isinstance(value, schedules.LearningRateSchedule):
         return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(
-            "Argument `learning_rate` should be a float or a LearningRateSchedule instance. "
-            f"Received instead: learning_rate={value!r}"
-        )
-    return float(value)
+    if not isinstance(value, bool) and hasattr(value, "__float__"):
+        try:
+            return float(value)
+        except TypeError:
+            pass
+    raise ValueError(
+        "Argument `learning_rate` should be a float or a LearningRateSchedule instance. "
+        f"Received instead: learning_rate={value!r}"
+    )
 
 
 def _backend_of(array):

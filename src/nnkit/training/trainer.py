@@ -126,6 +126,9 @@ class Trainer:
         model = self.model
         keep = self.backend.is_array
         xs = flatten_named(x, model._input_names_for(x), "x", keep)
+        if y is not None:
+            with active.using(self.backend):
+                self._ensure_model([a[:2] for a in xs])
         ys = None if y is None else flatten_named(y, model.output_names, "y", keep)
         model._check_input_shapes(xs)
         if sample_weight is not None:
@@ -182,6 +185,8 @@ class Trainer:
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 if model.stop_training:
                     break
+            if getattr(self.optimizer, "use_ema", False):
+                self.optimizer.finalize_variable_values(self.steps.trainable)
             callback_list.on_train_end(epoch_logs)
         return model.history
 

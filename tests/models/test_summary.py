@@ -1,0 +1,124 @@
+"""model.summary(): Keras' table (model name, header, one row per layer with its output shape and parameter
+count, Total/Trainable/Non-trainable lines) with the parameter counts Keras gives for the same models."""
+import re
+
+import numpy as np
+import pytest
+
+from nnkit import layers
+from nnkit.layers import Dense, Input
+from nnkit.models import Sequential
+
+
+def _summary_lines(model, **kwargs):
+    lines = []
+    model.summary(print_fn=lines.append, **kwargs)
+    return lines
+
+
+def _rows(lines):
+    """{layer name: (type, output shape, params)} from the table body."""
+    rows = {}
+    for line in lines:
+        match = re.match(r"^ (\S+) \((\w+)\)\s+(\(.*?\)|\?)\s+(\d+)$", line)
+        if match:
+            rows[match.group(1)] = (match.group(2), match.group(3), int(match.group(4)))
+    return rows
+
+
+def _totals(lines):
+    found = {}
+    for line in lines:
+        match = re.match(r"^(Total|Trainable|Non-trainable) params: (\d+) \((.*)\)$", line)
+        if match:
+            found[match.group(1)] = (int(match.group(2)), match.group(3))
+    return found
+
+
+def _classic_mlp(name="pima"):
+    return Sequential([Dense(12, input_dim=8, activation="relu", name="d12"),
+                       Dense(8, activation="relu", name="d8"),
+                       Dense(1, activation="sigmoid", name="d1")], name=name)
+
+
+def test_keras_table_layout_and_counts_of_the_classic_mlp(backend):
+    lines = _summary_lines(_classic_mlp())
+    assert lines[0] == 'Model: "pima"'
+    assert set(lines[1]) == {"_"} and len(lines[1]) == 65
+    assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#"]
+    assert set(lines[3]) == {"="}
+    assert _rows(lines) == {"d12": ("Dense", "(None, 12)", 108),
+                            "d8": ("Dense", "(None, 8)", 104),
+                            "d1": ("Dense", "(None, 1)", 9)}
+    # columns line up under the header
+    header = lines[2]
+    row = next(line for line in lines if line.startswith(" d12 "))
+    assert row.index("(None, 12)") == header.index("Output Shape")
+    assert row.index("108") == header.index("Param #")
+    # 221 float32 parameters = 884 bytes
+    assert _totals(lines) == {"Total": (221, "884.00 B"), "Trainable": (221, "884.00 B"),
+                              "Non-trainable": (0, "0.00 B")}
+    assert set(lines[-1]) == {"_"}
+
+
+@pytest.mark.parametrize("build, expected_rows, total", [
+    # Keras' MNIST MLP: Dense(512, input_shape=(784,)) -> Dense(512) -> Dense(10)
+    (lambda: [Dense(512, input_shape=(784,), name="h1"), layers.Dropout(0.2, name="drop"),
+              Dense(512, name="h2"), Dense(10, activation="softmax", name="out")],
+     {"h1": 401920, "drop": 0, "h2": 262656, "out": 5130}, 669706),
+    # Keras' getting-started model: Flatten(28x28) -> Dense(128) -> Dense(10)
+    (lambda: [Input(shape=(28, 28)), layers.Flatten(name="flat"), Dense(128, activation="relu", name="hid"),
+              Dense(10, name="logits")],
+     {"flat": 0, "hid": 100480, "logits": 1290}, 101770),
+    # no bias
+    (lambda: [Dense(4, input_dim=3, use_bias=False, name="nobias")], {"nobias": 12}, 12),
+])
+def test_parameter_counts_match_keras(backend, build, expected_rows, total):
+    model = Sequential(build())
+    lines = _summary_lines(model)
+    assert {name: row[2] for name, row in _rows(lines).items()} == expected_rows
+    assert _totals(lines)["Total"][0] == total == model.count_params()
+
+
+def test_output_shapes_of_multi_axis_layers(backend):
+    model = Sequential([Input(shape=(2, 6)), layers.Reshape((3, 4), name="reshaped"), Dense(5, name="per_step")])
+    rows = _summary_lines(model)
+    assert _rows(rows)["reshaped"][1] == "(None, 3, 4)"
+    assert _rows(rows)["per_step"] == ("Dense", "(None, 3, 5)", 25)
+
+
+def test_a_frozen_layer_is_counted_as_non_trainable(backend):
+    model = _classic_mlp()
+    model.get_layer("d8").trainable = False
+    totals = _totals(_summary_lines(model))
+    assert totals["Total"] == (221, "884.00 B")
+    assert totals["Trainable"] == (108 + 9, "468.00 B")
+    assert totals["Non-trainable"] == (104, "416.00 B")
+
+
+def test_a_frozen_model_is_all_non_trainable(backend):
+    model = _classic_mlp()
+    model.trainable = False
+    totals = _totals(_summary_lines(model))
+    assert totals["Trainable"][0] == 0
+    assert totals["Non-trainable"][0] == 221
+
+
+def test_line_length_widens_the_table(backend):
+    lines = _summary_lines(_classic_mlp(), line_length=90)
+    assert len(lines[1]) == 90 and set(lines[1]) == {"_"}
+    assert _rows(lines)["d12"] == ("Dense", "(None, 12)", 108)
+
+
+def test_summary_prints_to_stdout_by_default(backend, capsys):
+    _classic_mlp(name="printed").summary()
+    out = capsys.readouterr().out
+    assert 'Model: "printed"' in out
+    assert "Total params: 221" in out
+
+
+def test_summary_of_a_model_built_from_data(backend):
+    model = Sequential([Dense(4, name="first"), Dense(2, name="second")])
+    model(np.zeros((3, 5), "float32"))
+    rows = _rows(_summary_lines(model))
+    assert rows == {"first": ("Dense", "(None, 4)", 24), "second": ("Dense", "(None, 2)", 10)}
