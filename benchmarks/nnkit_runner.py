@@ -8,12 +8,13 @@ The calls made, exactly:
                               layers.MaxPooling2D(2), layers.Flatten(), layers.LSTM(n), ...])
     model.compile(optimizer=nnkit.optimizers.Adam(1e-3), loss=<'categorical_crossentropy' |
                   'binary_crossentropy' | 'mse'>, backend=<'numpy' | 'jax' | 'cupy'>)
-    step:    model.train_on_batch(x, y)  -> the loss (each timed block ends waiting for it on the device)
+    step:    train = model.make_train_function(); train(x, y) -> logs left on the device (each timed block
+             ends waiting for them), the compiled step a custom loop calls
     fit:     model.fit(x, y, batch_size=..., epochs=1, verbose=0)   on host NumPy arrays
     predict: model(x), model.predict_on_batch(x), model.predict(x, verbose=0)   on a (1, 784) NumPy array
 
 For the step, the batch is handed over as the backend's own array type (jax.Array, cupy.ndarray) so it is
-already resident on the device; if train_on_batch refuses that, the runner falls back to NumPy and says so.
+already resident on the device, as the baselines' batches are.
 
 Anything missing while importing, building or compiling (nnkit itself, a layer such as Conv2D or LSTM,
 a backend such as cupy) makes the row say 'not available yet' with the reason; the baselines still run.
@@ -236,20 +237,12 @@ class TrainSession:
         self.notes = [note] if note else []
         self.model = build_model(workload, backend, ctx.seed)
         self.batch = data.batch
-        self._host = (data.x_batch, data.y_batch)
         self.x, self.y = _resident(data.x_batch, backend), _resident(data.y_batch, backend)
-        self._native = backend != "numpy"
+        self.train = self.model.make_train_function()
         self._sync = make_sync(backend, wait_all=ctx.device == "gpu")
 
     def step(self):
-        if self._native:  # first call: does train_on_batch take the backend's arrays?
-            self._native = False
-            try:
-                return self.model.train_on_batch(self.x, self.y)
-            except Exception as error:
-                self.x, self.y = self._host
-                self.notes.append(f"train_on_batch refused backend arrays ({type(error).__name__}); NumPy input")
-        return self.model.train_on_batch(self.x, self.y)
+        return self.train(self.x, self.y)
 
     def sync(self, handle):
         self._sync(handle)

@@ -54,6 +54,12 @@ KERAS3_SCRIPT = textwrap.dedent("""
 """)
 
 
+METRIC_INSTANCE_BUG = pytest.mark.xfail(strict=True, reason=(
+    "BUG src/nnkit/training/compile_metrics.py: metrics.SparseCategoricalAccuracy() made before compile keeps "
+    "its state on numpy; on JAX the jitted steps fail with TracerArrayConversionError (see "
+    "tests/models/test_model.py::test_metric_instances_made_before_compile_work_on_the_chosen_backend)."))
+
+
 @pytest.fixture(params=BACKENDS)
 def backend_from_environment(request, monkeypatch, tmp_path):
     """Choose the backend as a user would for an unchanged script: NNKIT_BACKEND (with a clean NNKIT_HOME)."""
@@ -102,6 +108,9 @@ def test_init_uniform_is_keras_2s_small_uniform_initializer(backend_from_environ
     assert np.all(bias == 0)
 
 
+@pytest.mark.parametrize("backend_from_environment", [
+    name if name == "numpy" else pytest.param(name, marks=METRIC_INSTANCE_BUG) for name in BACKENDS],
+    indirect=True)
 def test_a_keras_3_style_script_runs_unchanged(backend_from_environment, capsys):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((150, 4)).astype("float32")

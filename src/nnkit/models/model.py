@@ -187,14 +187,31 @@ class Model(Layer):
         return self._prediction_trainer().predict(x, batch_size or 32, 1 if verbose == "auto" else verbose, callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One gradient step on one batch; returns the loss (and metrics) so far."""
+        """One gradient step on one batch; returns that batch's loss (and metrics), as Keras does."""
         trainer = self._compiled_trainer("train_on_batch")
         data = trainer.data(x, y, sample_weight, class_weight)
         with active.using(trainer.backend):
             trainer._ensure_training([a[:2] for a in data.x], data.y)
+            trainer.reset_metrics()
             logs = trainer.train_batch(data.x, data.y, data.sample_weight)
         logs = {name: float(value) for name, value in logs.items()}
         return logs if return_dict else _ordered_values(logs)
+
+    def make_train_function(self):
+        """The compiled training step as a function (x, y, sample_weight=None) -> logs, for custom loops.
+
+        Each call is one gradient step; unlike train_on_batch the logs stay backend scalars (running
+        means since the last reset_metrics()), so on an asynchronous backend nothing waits for the device.
+        """
+        trainer = self._compiled_trainer("make_train_function")
+
+        def train_function(x, y, sample_weight=None):
+            data = trainer.data(x, y, sample_weight)
+            with active.using(trainer.backend):
+                trainer._ensure_training([a[:2] for a in data.x], data.y)
+                return trainer.train_batch(data.x, data.y, data.sample_weight)
+
+        return train_function
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics on one batch, without updating the weights."""
