@@ -37,3 +37,11 @@ def float64():
     """Fixture form of float64_enabled()."""
     with float64_enabled():
         yield
+
+
+def pytest_configure(config):
+    """Correctness tests compare backends in full float32: JAX on GPUs defaults to TF32 matmuls."""
+    if "jax" in BACKENDS:
+        import jax
+
+        jax.config.update("jax_default_matmul_precision", "highest")

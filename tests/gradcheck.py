@@ -4,41 +4,49 @@ Import it from any test (pytest puts ``tests/`` on ``sys.path`` through ``tests/
 
     from gradcheck import check_gradients
 
-    def test_my_loss_gradient(backend):
+    def test_my_loss_gradient(backend):          # the conftest fixture: runs on every backend
         y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
         check_gradients(lambda y_pred: my_loss(y_true, y_pred), np.random.rand(2, 2))
 
-API (all functions work on the *active* backend; use the ``backend`` fixture to activate one):
+API (everything runs on the *active* backend; use the ``backend`` fixture to activate one). ``fn``
+takes the arrays as positional arguments (backend arrays; Tracers on the tape) and returns an array
+of any shape, or a tuple/list of arrays, computed with ``nnkit.ops``. Constants (targets, masks,
+hyper-parameters) can be closed over or passed as arguments.
 
-``check_gradients(fn, *arrays, rtol=1e-6, atol=1e-8, eps=1e-6, wrt=None, seed=0)``
-    ``fn(*arrays)`` -> an array (any shape) or a tuple/list of arrays, written with ``nnkit.ops``.
-    Non-scalar outputs are reduced by a fixed random projection ``sum(out * W)`` (W ~ N(0, 1), drawn
-    from ``seed``), so every output element is exercised. Compares the gradient from the active
-    backend's ``value_and_grad`` (NumPy: nnkit's tape; JAX: ``jax.value_and_grad``) with central
-    finite differences, all in float64 (JAX's x64 mode is switched on for the call). ``wrt`` lists
+``check_gradients(fn, *arrays, rtol=1e-6, atol=1e-8, eps=1e-6, wrt=None, seed=0, jit=False)``
+    Outputs are reduced to a scalar by a fixed random projection ``sum_k sum(out_k * W_k)`` (W ~ N(0, 1)
+    from ``seed`` and the output's shape), so every output element is exercised. Compares the gradient
+    from the active backend's ``value_and_grad`` (NumPy: nnkit's tape; JAX: ``jax.value_and_grad``) with
+    central finite differences, all in float64 (JAX's x64 mode is switched on for the call). ``wrt``:
     the positions of the arguments to differentiate (default: every floating-point argument; integer
-    and boolean arguments such as labels or masks are passed through as constants). Returns
-    ``(analytic, numeric)``: lists of host float64 arrays, one per ``wrt`` argument.
+    and boolean arguments such as labels and masks are constants). ``jit=True`` compiles with the
+    backend's ``jit`` (jax.jit; identity on NumPy): worth it for ``lax.scan``, whose eager form
+    recompiles on every call. Returns ``(analytic, numeric)``: host float64 arrays, one per ``wrt``.
 
-``check_tape_matches_jax(fn, *arrays, rtol=1e-9, atol=1e-12, wrt=None, seed=0)``
+``check_tape_matches_jax(fn, *arrays, rtol=1e-9, atol=1e-12, wrt=None, seed=0, jit=False)``
     The same projected gradient from nnkit's tape (NumPy backend) and from ``jax.value_and_grad``
     (JAX backend) on identical float64 inputs; skips the test when JAX is not installed.
 
-``numeric_gradient(fn, *arrays, eps=1e-6, wrt=None, seed=0)`` / ``backend_gradient(fn, *arrays,
-wrt=None, seed=0)``
-    The two halves of ``check_gradients`` (each returns ``(value, [grad per wrt argument])``).
-
 ``check_forward(fn, ref, *arrays, rtol=1e-10, atol=1e-12)``
-    ``fn`` on the active backend (float64 inputs) against ``ref``, a float64 NumPy reference.
+    ``fn`` on the active backend (float64 inputs) against ``ref(*host_float64_arrays)``, a NumPy
+    reference written in the test; also checks the output is an array of the backend, of ref's shape.
 
 ``check_float32(fn, *arrays, wrt=None, grad=True)``
     Float32 inputs give float32 outputs, and (with ``grad``, on tape backends) float32 gradients.
+
+``numeric_gradient(...)`` / ``backend_gradient(...)``: the two halves of ``check_gradients`` (each
+returns ``(value, [grad per wrt argument])``).
+
+``backend_params(cases, on_jax)`` / ``jax_params(cases, on_jax)``: parametrize a table of cases over the
+installed backends (``indirect=["backend"]``), running only the cases ``on_jax`` picks on JAX, whose
+per-op compilation makes long sweeps of variants slow.
 
 ``to_host(x)``: any backend array / Variable / scalar as a host NumPy array.
 ``float64_enabled()``: a context manager letting JAX compute in float64 (no-op for NumPy).
 
 Pick inputs away from kinks (relu at 0, abs at 0, ties of max/min, clip bounds): finite differences
-straddling a kink disagree with any one-sided derivative.
+straddling a kink disagree with any one-sided derivative. Keep arrays small (FD costs 2 calls per
+element).
 """
 import contextlib
 
@@ -202,7 +210,7 @@ def backend_gradient(fn, *arrays, wrt=None, seed=0, jit=False):
 def check_gradients(fn, *arrays, rtol=1e-6, atol=1e-8, eps=1e-6, wrt=None, seed=0, jit=False):
     """Assert the active backend's gradient of `fn` equals central finite differences (see module doc)."""
     with float64_enabled():
-        value, analytic = backend_gradient(fn, *arrays, wrt=wrt, seed=seed, jit=jit)
+        value, analytic = backend_gradient(fn, *arrays, wrt=wrt, seed=seed, jit=True)
         reference, numeric = numeric_gradient(fn, *arrays, eps=eps, wrt=wrt, seed=seed, jit=jit)
     np.testing.assert_allclose(value, reference, rtol=1e-9, atol=1e-12, err_msg="value_and_grad's value")
     _, wrt = _prepare(arrays, wrt)

@@ -112,7 +112,8 @@ def test_the_same_seed_gives_bit_identical_initial_weights_on_every_backend(clea
     weights = {}
     for name in BACKENDS:
         nnkit.set_random_seed(1234)
-        model = Sequential([Input(shape=(4,)), Dense(6, kernel_initializer=initializer, bias_initializer="random_normal"),
+        model = Sequential([Input(shape=(4,)),
+                            Dense(6, kernel_initializer=initializer, bias_initializer="random_normal"),
                             Dense(3, kernel_initializer=initializer)])
         model.compile(optimizer="adam", loss="mse", backend=name)
         weights[name] = model.get_weights()

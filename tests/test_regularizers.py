@@ -161,9 +161,9 @@ def test_serialize_form():
 
 def test_unknown_name_suggests_close_matches_and_lists_valid_names():
     with pytest.raises(ValueError) as error:
-        regularizers.get("l1l2")
+        regularizers.get("l1_l3")
     message = str(error.value)
-    assert "'l1l2'" in message and "Did you mean" in message and "'l1_l2'" in message
+    assert "'l1_l3'" in message and "Did you mean" in message and "'l1_l2'" in message
     assert "orthogonal_regularizer" in message
 
 

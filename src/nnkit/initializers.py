@@ -5,12 +5,12 @@ so the same seed gives bit-identical initial weights on every backend.
 """
 import difflib
 import math
-import re
 
 import numpy as np
 
 from nnkit.config import floatx
 from nnkit.random import host_rng
+from nnkit.naming import snake_case
 
 # Keras' stddev correction so a normal truncated at 2 std keeps the intended variance.
 _TRUNCATION_CORRECTION = 0.87962566103423978
@@ -294,13 +294,9 @@ _CLASSES = (
 )
 
 
-def _snake_case(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 # Class names, their snake_case forms, and the aliases Keras keeps for older code.
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME.update({_snake_case(cls.__name__): cls for cls in _CLASSES})
+_BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES})
 _BY_NAME.update(
     {
         "uniform": RandomUniform,

@@ -2,13 +2,13 @@
 per sample; Loss classes weight those by `sample_weight` and reduce them to the scalar a step minimises.
 """
 import difflib
-import re
 import warnings
 
 import numpy as np
 
 import nnkit.ops as ops
 from nnkit.config import epsilon, floatx
+from nnkit.naming import snake_case
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -271,11 +271,6 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
 
 
 # --- Loss classes -------------------------------------------------------------------------------------
-def _snake_case(name):
-    """'MyLoss' -> 'my_loss' (the default name of a Loss subclass)."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
 class Loss:
     """Base class: `call(y_true, y_pred)` gives per-sample losses; calling the loss weights and reduces them.
     `dtype=None` computes in y_pred's float dtype; y_true is cast to it unless `integer_labels`."""
@@ -283,7 +278,7 @@ class Loss:
     integer_labels = False
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = _standardize_reduction(reduction)
         self.dtype = dtype
 

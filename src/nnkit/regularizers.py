@@ -2,10 +2,10 @@
 are differentiated with the loss on every backend; `get`/`serialize` convert to and from configs."""
 import difflib
 import math
-import re
 
 import nnkit.ops as ops
 from nnkit.config import epsilon
+from nnkit.naming import snake_case
 
 
 def _non_negative_float(value, name):
@@ -107,14 +107,10 @@ class OrthogonalRegularizer(Regularizer):
 _CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
 
 
-def _snake_case(name):
-    """'L1L2' -> 'l1_l2', 'OrthogonalRegularizer' -> 'orthogonal_regularizer'."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
 # Class names and their snake_case forms ('l1', 'l2', 'l1_l2', 'orthogonal_regularizer').
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME.update({_snake_case(cls.__name__): cls for cls in _CLASSES})
+_BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES})
+_BY_NAME["l1_l2"] = L1L2
 
 
 def _lookup(name):

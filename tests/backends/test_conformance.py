@@ -91,12 +91,15 @@ def test_different_keys_different_numbers(backend):
     assert not np.array_equal(a[0], b[0])
 
 
-def test_large_seeds_are_accepted(backend):
+def test_large_seeds_and_fold_in_data_are_accepted(backend):
     for seed in (0, 2**32 + 5, 2**63 - 1):
         assert to_host(backend.uniform(backend.random_key(seed), (3,), "float32")).shape == (3,)
+    key = backend.random_key(0)
+    draws = [to_host(backend.uniform(backend.fold_in(key, data), (8,), "float32")) for data in (-1, 2**40 + 3, 7)]
+    assert not np.array_equal(draws[0], draws[1]) and not np.array_equal(draws[1], draws[2])
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_uniform_in_range_with_the_requested_dtype(backend, dtype):
     with float64_enabled():
         key = backend.random_key(0)
@@ -104,6 +107,9 @@ def test_uniform_in_range_with_the_requested_dtype(backend, dtype):
         assert np.dtype(u.dtype) == np.dtype(dtype) and tuple(u.shape) == (20000,)
         u = to_host(u)
         assert u.min() >= 0.0 and u.max() < 1.0
+        # float16 has 2**-11 resolution near 1: a float64 draw rounded to it reaches 1.0 unless guarded
+        many = to_host(backend.uniform(backend.fold_in(key, 2), (200000,), dtype))
+        assert many.max() < 1.0
         assert abs(u.mean() - 0.5) < 0.01 and abs(u.std() - math.sqrt(1 / 12)) < 0.01
         s = to_host(backend.uniform(backend.fold_in(key, 1), (4000, 5), dtype, minval=-2.0, maxval=3.0))
         assert s.shape == (4000, 5) and s.min() >= -2.0 and s.max() < 3.0
@@ -148,7 +154,8 @@ def test_scan_gradient(backend):
         return backend.scan(step, c0, xs)
 
     rng = np.random.default_rng(3)
-    check_gradients(fn, rng.uniform(-1, 1, (2,)), rng.uniform(-1, 1, (4, 2)), rng.uniform(0.2, 0.9, (2,)))
+    # jit: an eager lax.scan re-compiles its fresh step closure on every call (jit is identity on NumPy).
+    check_gradients(fn, rng.uniform(-1, 1, (2,)), rng.uniform(-1, 1, (4, 2)), rng.uniform(0.2, 0.9, (2,)), jit=True)
 
 
 # --- special functions and kernels -----------------------------------------------------------------------

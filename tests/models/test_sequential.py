@@ -15,13 +15,6 @@ RNG = np.random.default_rng(20)
 X8 = RNG.standard_normal((6, 8)).astype("float32")
 X3 = RNG.standard_normal((5, 3)).astype("float32")
 
-DEFERRED_PREDICT_BUG = pytest.mark.xfail(
-    strict=True, raises=AttributeError,
-    reason="BUG src/nnkit/training/trainer.py Trainer.data: the model is built from the first data only when y "
-           "is given, so predict(x) on a Sequential without an input shape reaches "
-           "Functional._check_input_shapes, which reads self.inputs before the graph exists (AttributeError). "
-           "Build whenever x is given, or let Sequential skip the check until it is built.")
-
 
 def _kernel_shapes(model):
     return [tuple(v.shape) for v in model.weights if v.name == "kernel"]
@@ -114,7 +107,6 @@ def test_explicit_build_with_a_batch_shape(backend):
     assert _kernel_shapes(model) == [(3, 4), (4, 2)]
 
 
-@DEFERRED_PREDICT_BUG
 def test_predict_on_the_first_data_builds_the_model(backend):
     model = Sequential([Dense(4, activation="relu"), Dense(2)])
     model.compile(optimizer="sgd", loss="mse", backend=backend)

@@ -64,8 +64,9 @@ def test_scan_with_no_outputs(backend):
 
 def test_scan_gradient_matches_finite_differences(backend):
     """Through the tape on NumPy (eager_scan records each step), through lax.scan on JAX."""
-    check_gradients(lambda h, xs, w: _rnn(active.backend.scan, h, xs, w), H0, XS, W)
+    # jit: lax.scan re-traces and re-compiles a fresh step closure on every eager call (identity on NumPy).
+    check_gradients(lambda h, xs, w: _rnn(active.backend.scan, h, xs, w), H0, XS, W, jit=True)
 
 
 def test_scan_tape_gradient_matches_jax_lax_scan():
-    check_tape_matches_jax(lambda h, xs, w: _rnn(active.backend.scan, h, xs, w), H0, XS, W)
+    check_tape_matches_jax(lambda h, xs, w: _rnn(active.backend.scan, h, xs, w), H0, XS, W, jit=True)

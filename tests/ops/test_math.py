@@ -73,7 +73,7 @@ for name, (fn, ref, make) in UNARY.items():
     CASES[name] = Case(fn, ref, (make((3, 4), 1),))
 for name in ("exp", "log", "sqrt", "abs", "erf"):  # 0-d inputs (NumPy returns scalars for these)
     fn, ref, make = UNARY[name]
-    CASES[f"{name}-0d"] = Case(fn, ref, (make((), 2),))
+    CASES[f"{name}-0d"] = Case(fn, ref, (make((), 2),), jax=name == "exp")
 for name, (fn, ref, make_a, make_b) in BINARY.items():
     for k, (sa, sb) in enumerate(BROADCAST):
         # JAX does its own broadcasting: one broadcast case per op there; the tape runs them all.
@@ -112,6 +112,10 @@ CASES["where-array-condition"] = Case(
 # Points kept 0.1 away from the clip bounds so that finite differences see one side only.
 _CLIP_X = np.array([[-2.0, -1.3, -0.9, -0.2], [0.1, 0.8, 0.95, 1.1], [1.5, -1.5, 0.4, 3.0]])
 CASES["clip"] = Case(lambda x: ops.clip(x, -1.0, 0.9), lambda x: np.minimum(np.maximum(x, -1.0), 0.9), (_CLIP_X,))
+CASES["clip-array-bounds"] = Case(
+    lambda x, lo, hi: ops.clip(x, lo, hi), lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
+    (_CLIP_X, np.array([-1.0, -1.6, 0.2, -0.5]), np.array([[0.5], [1.0], [2.0]])),
+)
 CASES["clip-int-bounds"] = Case(lambda x: ops.clip(x, 0, 1), lambda x: np.minimum(np.maximum(x, 0), 1), (_CLIP_X,))
 
 # Ops without a gradient, composed so their output multiplies the input: the derivative treats them as

@@ -54,7 +54,8 @@ CASES = {}
 for name, (fn, ref, x, axes) in REDUCTIONS.items():
     for k, (axis, keepdims) in enumerate(axes):
         # The axis/keepdims sweep exercises the tape's VJPs; JAX runs two variants of each reduction.
-        on_jax = (axis, keepdims) in ((None, False), ((0, 2), False), ((0, -1), True))
+        on_jax = (axis, keepdims) in ((None, False), ((0, 2), False)) if axes is FEW_AXES else (axis, keepdims) in (
+            (None, False), ((0, -1), True))
         CASES[f"{name}-axis={axis}-keepdims={keepdims}"] = Case(
             _bind(fn, axis, keepdims), _bind(ref, axis, keepdims), (x,), jax=on_jax
         )
@@ -105,6 +106,7 @@ def test_extremum_ties_split_the_gradient_evenly(backend, op):
     np.testing.assert_allclose(to_host(grad), expected, rtol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero encountered in log:RuntimeWarning")
 def test_logsumexp_handles_infinities(backend):
     x = backend.asarray(np.array([[-np.inf, 0.0, 1.0], [-np.inf, -np.inf, -np.inf], [1000.0, 1000.0, -np.inf]]))
     out = to_host(ops.logsumexp(x, axis=1))

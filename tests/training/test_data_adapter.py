@@ -146,3 +146,23 @@ def test_data_without_targets_yields_none():
     data = ArrayData([np.zeros((3, 2))])
     (x, y, w), = list(data.batches(5))
     assert x[0].shape == (3, 2) and y is None and w is None
+
+
+def test_indices_are_slices_in_order_or_a_fresh_int32_permutation():
+    data = _data(10)
+    in_order = list(data.indices(4))
+    assert in_order == [slice(0, 4), slice(4, 8), slice(8, 12)]
+    shuffled = list(data.indices(4, shuffle=True, rng=np.random.default_rng(1)))
+    assert [len(index) for index in shuffled] == [4, 4, 2]
+    assert all(index.dtype == np.int32 for index in shuffled)
+    assert sorted(np.concatenate(shuffled)) == list(range(10))
+
+
+def test_batch_gathers_the_samples_at_an_index():
+    data = _data(10)
+    x, y, w = data.batch(np.array([7, 2], np.int32))
+    np.testing.assert_array_equal(y[0], [7, 2])
+    np.testing.assert_array_equal(x[0], data.x[0][[7, 2]])
+    np.testing.assert_array_equal(w, data.sample_weight[[7, 2]])
+    for index, (bx, by, bw) in zip(data.indices(3), data.batches(3)):  # batches() is batch() over indices()
+        np.testing.assert_array_equal(by[0], data.batch(index)[1][0])

@@ -45,6 +45,8 @@ class JaxBackend(Backend):
         return jax.random.PRNGKey(int(seed) % 2**32)
 
     def fold_in(self, key, data):
+        if isinstance(data, int):  # any Python int, as on the other backends (jax takes a uint32)
+            data %= 2**32
         return jax.random.fold_in(key, data)
 
     def uniform(self, key, shape, dtype, minval=0.0, maxval=1.0):

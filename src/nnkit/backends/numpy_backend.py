@@ -61,10 +61,17 @@ class NumpyBackend(Backend):
         return np.random.Generator(np.random.Philox(key=[int(k) for k in key]))
 
     def uniform(self, key, shape, dtype, minval=0.0, maxval=1.0):
-        sample = self._generator(key).random(shape, dtype=np.float32 if np.dtype(dtype) == np.float32 else np.float64)
-        if minval != 0.0 or maxval != 1.0:
+        kind = np.float32 if np.dtype(dtype) == np.float32 else np.float64
+        sample = self._generator(key).random(shape, dtype=kind)
+        scaled = minval != 0.0 or maxval != 1.0
+        if scaled:
             sample = sample * (maxval - minval) + minval
-        return sample.astype(dtype, copy=False)
+        sample = sample.astype(dtype, copy=False)
+        if scaled or sample.dtype != kind:
+            # Rounding (scaling, or the cast to float16) can reach maxval itself: keep [minval, maxval).
+            top = np.nextafter(np.asarray(maxval, sample.dtype), np.asarray(minval, sample.dtype))
+            sample = np.minimum(sample, top)
+        return sample
 
     def normal(self, key, shape, dtype):
         kind = np.float32 if np.dtype(dtype) == np.float32 else np.float64

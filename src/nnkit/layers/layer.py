@@ -1,7 +1,6 @@
 """Layer: the unit models are made of. `build` makes weights, `call` does the math through nnkit.ops,
 `get_config` returns the constructor arguments (Keras' shape of a layer)."""
 import inspect
-import re
 
 import numpy as np
 
@@ -9,31 +8,11 @@ from nnkit import initializers, regularizers
 from nnkit.backends import active
 from nnkit.config import floatx
 from nnkit.keywords import accepted_keywords, reject_unknown
+from nnkit.naming import snake_case, unique_name
 from nnkit.layers import call_context
 from nnkit.layers.input_spec import InputSpec
 from nnkit.layers.symbolic import Node, SymbolicTensor, flatten, pack_like
 from nnkit.ops.variable import Variable
-
-_name_counts = {}
-
-
-def unique_name(prefix):
-    """Keras-style unique names: 'dense', 'dense_1', 'dense_2', ..."""
-    count = _name_counts.get(prefix, 0)
-    _name_counts[prefix] = count + 1
-    return prefix if count == 0 else f"{prefix}_{count}"
-
-
-def reset_names():
-    """Forget the names handed out (clear_session)."""
-    _name_counts.clear()
-
-
-def snake_case(name):
-    """'BatchNormalization' -> 'batch_normalization'."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
 
 def _shape_of(value):
     return tuple(value.shape)

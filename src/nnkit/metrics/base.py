@@ -5,7 +5,6 @@ and reading them back, so metrics keep no Python-side state and never leave the 
 """
 import functools
 import inspect
-import re
 
 import numpy as np
 
@@ -13,13 +12,8 @@ import nnkit.ops as ops
 from nnkit import initializers
 from nnkit.config import floatx
 from nnkit.keywords import reject_unknown
+from nnkit.naming import snake_case
 from nnkit.ops.variable import Variable
-
-
-def snake_case(name):
-    """Keras' class-name-to-metric-name rule ('TopKCategoricalAccuracy' -> 'top_k_categorical_accuracy')."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def assign_add(variable, delta):

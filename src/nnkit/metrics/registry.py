@@ -8,7 +8,8 @@ from nnkit.metrics.accuracy import (
     TopKCategoricalAccuracy,
 )
 from nnkit.metrics.auc import AUC
-from nnkit.metrics.base import Metric, snake_case
+from nnkit.metrics.base import Metric
+from nnkit.naming import snake_case
 from nnkit.metrics.confusion import FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
 from nnkit.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from nnkit.metrics.regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError

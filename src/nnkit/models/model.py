@@ -71,6 +71,9 @@ class Model(Layer):
     def _check_input_shapes(self, xs):
         """Subclassed models learn their input shapes from data; functional ones check them."""
 
+    def _flatten_inputs(self, inputs):
+        return flatten(inputs)
+
     def _pack_inputs(self, flat):
         return flat[0] if len(flat) == 1 else list(flat)
 
@@ -117,15 +120,19 @@ class Model(Layer):
         backend = self.backend
         with active.using(backend):
             self._place_on(backend)
-            if not isinstance(inputs, (list, tuple, dict)):
-                inputs = inputs if backend.is_array(inputs) else backend.asarray(as_host_array(inputs, "inputs"))
-            else:
-                inputs = type(inputs)(
-                    (k, v if backend.is_array(v) else backend.asarray(as_host_array(v, "inputs")))
-                    for k, v in inputs.items()) if isinstance(inputs, dict) else type(inputs)(
-                    a if backend.is_array(a) else backend.asarray(as_host_array(a, "inputs")) for a in inputs)
+            inputs = _on_backend(inputs, backend)
+            if not backend.uses_tape and not args and not kwargs.get("training"):
+                return self._call_compiled(inputs)
             with call_context.CallContext():
                 return super().__call__(inputs, *args, **kwargs)
+
+    def _call_compiled(self, inputs):
+        """model(x) on a compiling backend (JAX): the jitted forward pass, not one dispatch per op."""
+        trainer = self._prediction_trainer()
+        flat = self._flatten_inputs(inputs)
+        trainer._ensure_model(flat)
+        self._check_input_shapes(flat)
+        return self._pack_outputs(trainer.predict_batch(flat))
 
     # --- compile and train ----------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, backend=None,
@@ -191,7 +198,7 @@ class Model(Layer):
         trainer = self._compiled_trainer("train_on_batch")
         data = trainer.data(x, y, sample_weight, class_weight)
         with active.using(trainer.backend):
-            trainer._ensure_training([a[:2] for a in data.x], data.y)
+            trainer._ensure_training(data.x, data.y)
             trainer.reset_metrics()
             logs = trainer.train_batch(data.x, data.y, data.sample_weight)
         logs = {name: float(value) for name, value in logs.items()}
@@ -208,7 +215,7 @@ class Model(Layer):
         def train_function(x, y, sample_weight=None):
             data = trainer.data(x, y, sample_weight)
             with active.using(trainer.backend):
-                trainer._ensure_training([a[:2] for a in data.x], data.y)
+                trainer._ensure_training(data.x, data.y)
                 return trainer.train_batch(data.x, data.y, data.sample_weight)
 
         return train_function
@@ -218,7 +225,7 @@ class Model(Layer):
         trainer = self._compiled_trainer("test_on_batch")
         data = trainer.data(x, y, sample_weight)
         with active.using(trainer.backend):
-            trainer._ensure_training([a[:2] for a in data.x], data.y)
+            trainer._ensure_training(data.x, data.y)
             trainer.reset_metrics()
             logs = {name: float(value) for name, value in trainer.test_batch(data.x, data.y, data.sample_weight).items()}
         return logs if return_dict else _ordered_values(logs)
@@ -264,6 +271,18 @@ class Model(Layer):
             raise ValueError(f"Model '{self.name}' is not built yet: call it on data or give the first layer an "
                              f"input shape.")
         return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+
+def _on_backend(inputs, backend):
+    """Inputs (an array, a list or a dict of arrays) as arrays of `backend`."""
+    def convert(value):
+        return value if backend.is_array(value) else backend.asarray(as_host_array(value, "inputs"))
+
+    if isinstance(inputs, dict):
+        return {key: convert(value) for key, value in inputs.items()}
+    if isinstance(inputs, (list, tuple)):
+        return type(inputs)(convert(value) for value in inputs)
+    return convert(inputs)
 
 
 def _ordered_values(logs):

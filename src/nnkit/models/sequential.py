@@ -1,7 +1,7 @@
 """Sequential: a linear stack of layers, run as a chain graph by the functional machinery."""
 from nnkit.layers.input_layer import Input, InputLayer
 from nnkit.layers.layer import Layer
-from nnkit.layers.symbolic import SymbolicTensor
+from nnkit.layers.symbolic import SymbolicTensor, flatten
 from nnkit.models.functional import Functional
 from nnkit.models.model import Model
 
@@ -81,6 +81,13 @@ class Sequential(Functional):
     def _ensure_built(self, shapes):
         if self._input is None:
             self.build(shapes)
+
+    def _flatten_inputs(self, inputs):
+        return flatten(inputs) if self._input is None else super()._flatten_inputs(inputs)
+
+    def _check_input_shapes(self, xs):
+        if self._input is not None:
+            super()._check_input_shapes(xs)
 
     def _build_for_inputs(self, host_inputs):
         if self._input is None:

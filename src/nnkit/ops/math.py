@@ -200,7 +200,11 @@ def clip(xp, x, min_value, max_value):
     return xp.clip(x, min_value, max_value)
 
 
-clip.defvjp(lambda xp, g, out, x, lo, hi: g * ((x >= lo) & (x <= hi)))
+clip.defvjp(
+    lambda xp, g, out, x, lo, hi: unbroadcast(xp, g * ((x >= lo) & (x <= hi)), x),
+    lambda xp, g, out, x, lo, hi: unbroadcast(xp, g * (x < lo), lo),
+    lambda xp, g, out, x, lo, hi: unbroadcast(xp, g * (x > hi), hi),
+)
 
 
 # --- no gradient --------------------------------------------------------------------------------

@@ -31,9 +31,9 @@ class Trainer:
 
     # --- building on the first batch ---------------------------------------------------------------
     def _ensure_model(self, x):
-        """Build the model (on the first batch, for deferred shapes) and its predict function."""
+        """Build the model (from the first two samples of `x`, for deferred shapes) and its predict function."""
         if self.steps is None:
-            self.model._build_for_inputs(x)
+            self.model._build_for_inputs([a[:2] for a in x])
             self.steps = StepFunctions(self.model, self.backend, self.jit)
 
     def _ensure_training(self, x, y):
@@ -45,7 +45,7 @@ class Trainer:
         output_names = model.output_names
         self.compile_loss = CompileLoss(self.loss_spec, self.loss_weights, output_names)
         self.compile_metrics = CompileMetrics(self.metrics_spec, output_names, self.compile_loss)
-        self.compile_metrics.build([tuple(t.shape) for t in y], model._output_shapes(x))
+        self.compile_metrics.build([tuple(t.shape) for t in y], model._output_shapes([a[:2] for a in x]))
         shapes = [v.shape for v in self.steps.trainable]
         if getattr(self.optimizer, "state", None) is None or getattr(self.optimizer, "_built_for", None) != shapes:
             self.optimizer.build([v.value for v in self.steps.trainable])
@@ -126,9 +126,9 @@ class Trainer:
         model = self.model
         keep = self.backend.is_array
         xs = flatten_named(x, model._input_names_for(x), "x", keep)
-        if y is not None:
+        if y is not None and self.steps is None:
             with active.using(self.backend):
-                self._ensure_model([a[:2] for a in xs])
+                self._ensure_model(xs)
         ys = None if y is None else flatten_named(y, model.output_names, "y", keep)
         model._check_input_shapes(xs)
         if sample_weight is not None:
@@ -155,7 +155,7 @@ class Trainer:
         elif validation_split:
             data, validation = data.split(validation_split)
         with active.using(self.backend):
-            self._ensure_training([a[:2] for a in data.x], data.y)
+            self._ensure_training(data.x, data.y)
             steps_per_epoch = data.steps(batch_size)
             callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                                          verbose=verbose, epochs=epochs, steps=steps_per_epoch)
@@ -210,13 +210,13 @@ class Trainer:
     def evaluate(self, x, y, batch_size, verbose, sample_weight, callbacks):
         data = self.data(x, y, sample_weight)
         with active.using(self.backend):
-            self._ensure_training([a[:2] for a in data.x], data.y)
+            self._ensure_training(data.x, data.y)
             return self._evaluate_data(data, batch_size, callbacks, verbose)
 
     def predict(self, x, batch_size, verbose, callbacks):
         data = self.data(x)
         with active.using(self.backend):
-            self._ensure_model([a[:2] for a in data.x])
+            self._ensure_model(data.x)
             callback_list = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self.model,
                                          verbose=verbose, epochs=1, steps=data.steps(batch_size))
             callback_list.on_predict_begin()

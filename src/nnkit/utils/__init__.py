@@ -1,7 +1,7 @@
 """nnkit.utils: the Keras utilities users reach for (seeding, one-hot labels, clearing names)."""
 import numpy as np
 
-from nnkit.layers.layer import reset_names
+from nnkit.naming import reset_names
 from nnkit.random import set_random_seed
 
 
