@@ -54,10 +54,6 @@ KERAS3_SCRIPT = textwrap.dedent("""
 """)
 
 
-METRIC_INSTANCE_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG src/nnkit/training/compile_metrics.py: metrics.SparseCategoricalAccuracy() made before compile keeps "
-    "its state on numpy; on JAX the jitted steps fail with TracerArrayConversionError (see "
-    "tests/models/test_model.py::test_metric_instances_made_before_compile_work_on_the_chosen_backend)."))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -108,8 +104,7 @@ def test_init_uniform_is_keras_2s_small_uniform_initializer(backend_from_environ
     assert np.all(bias == 0)
 
 
-@pytest.mark.parametrize("backend_from_environment", [
-    name if name == "numpy" else pytest.param(name, marks=METRIC_INSTANCE_BUG) for name in BACKENDS],
+@pytest.mark.parametrize("backend_from_environment", BACKENDS,
     indirect=True)
 def test_a_keras_3_style_script_runs_unchanged(backend_from_environment, capsys):
     rng = np.random.default_rng(1)
@@ -164,10 +159,6 @@ def test_to_categorical_with_categorical_crossentropy(backend_from_environment):
     assert logs["accuracy"] == pytest.approx(np.mean(np.argmax(probabilities, 1) == np.argmax(y, 1)))
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "GAP src/nnkit/models/functional.py: Keras models expose input_shape/output_shape and input/output "
-    "(classic scripts print model.output_shape); nnkit's Functional/Sequential have only inputs/outputs. "
-    "Add properties returning the shapes (a list for several) and the symbolic tensors."))
 def test_model_input_and_output_shapes_like_keras():
     from nnkit.layers import Dense
     from nnkit.models import Sequential

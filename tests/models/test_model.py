@@ -76,16 +76,9 @@ def test_loss_weights_weight_each_output_loss(backend):
     assert logs["loss"] == pytest.approx(l1 + 3.0 * l2, rel=1e-5)
 
 
-METRIC_INSTANCE_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG src/nnkit/training/compile_metrics.py CompileMetrics.build (or Trainer._ensure_training): a metric "
-    "instance made before compile(), as Keras code does (metrics=[SparseCategoricalAccuracy()]), keeps its "
-    "state Variables on the backend active when it was constructed (numpy); on JAX the jitted train/test "
-    "step then calls numpy's asarray on a tracer (TracerArrayConversionError). Move every metric variable "
-    "to the trainer's backend when the metrics are built (variable.move_to(backend))."))
 
 
-@pytest.mark.parametrize("backend_name", [
-    name if name == "numpy" else pytest.param(name, marks=METRIC_INSTANCE_BUG) for name in available_backends()])
+@pytest.mark.parametrize("backend_name", available_backends())
 def test_metric_instances_made_before_compile_work_on_the_chosen_backend(backend_name):
     """No backend is activated here: the instance is made the way a user makes it, before compile."""
     model = _mlp()

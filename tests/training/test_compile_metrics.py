@@ -79,11 +79,6 @@ def test_one_metric_instance_serves_every_output_with_separate_state(backend):
     assert values == pytest.approx([1.0, 2.0])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG src/nnkit/training/compile_metrics.py CompileMetrics.build: for several outputs the first output "
-    "uses the user's metric instance and renames it in place ('a_mean_absolute_error'); the copies for later "
-    "outputs are taken from the renamed instance ('b_a_mean_absolute_error'), and compiling again prefixes "
-    "twice. Copy the instance for every output of a multi-output model before prefixing its name."))
 def test_a_shared_metric_instance_is_prefixed_once_per_output(backend):
     shared = metrics.MeanAbsoluteError()
     names = _built([shared], ["a", "b"], [(None, 1)] * 2, [(None, 1)] * 2).names

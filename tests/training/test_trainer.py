@@ -164,10 +164,6 @@ def test_classes_missing_from_class_weight_weigh_one(frozen):
     assert history.history["loss"] == pytest.approx([expected], rel=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG src/nnkit/training/trainer.py Trainer.fit: class_weight is turned into sample weights before "
-    "validation_split cuts the data, so val_loss is class-weighted too; Keras applies class_weight to the "
-    "training part only. Split first, then weight the training part."))
 def test_class_weight_does_not_touch_the_validation_split(frozen):
     model = frozen
     errors = _squared_errors(model, X, LABELS)
@@ -248,10 +244,6 @@ def test_training_lowers_the_loss(backend):
     assert history.history["accuracy"][-1] >= 0.9
 
 
-@pytest.mark.xfail(strict=True, raises=(AssertionError, pytest.fail.Exception), reason=(
-    "BUG src/nnkit/training/trainer.py Trainer.fit / CompileLoss: fit(x) without y on a model compiled with a "
-    "loss dies inside the step with \"TypeError: 'NoneType' object is not iterable\" instead of a clear "
-    "error naming the missing targets."))
 def test_fit_without_targets_is_a_clear_error(backend):
     model = _linear()
     model.compile(optimizer="sgd", loss="mse", backend=backend)

@@ -3,8 +3,6 @@
 Models activate their compiled backend around every call; outside a model the default backend
 (NumPy) is active. Kept as plain module globals because every op reads them.
 """
-from contextlib import contextmanager
-
 backend = None
 xp = None
 
@@ -17,12 +15,19 @@ def set_active(new_backend):
     return previous
 
 
-@contextmanager
-def using(new_backend):
-    """Compute with `new_backend` inside the block, then restore the previous backend."""
-    previous = set_active(new_backend)
-    try:
-        yield new_backend
-    finally:
-        if previous is not None:
-            set_active(previous)
+class using:
+    """Context: compute with `new_backend` inside the block, then restore the previous backend.
+    (A class rather than a generator-based context manager: models enter it on every call.)"""
+
+    __slots__ = ("new_backend", "previous")
+
+    def __init__(self, new_backend):
+        self.new_backend = new_backend
+
+    def __enter__(self):
+        self.previous = set_active(self.new_backend)
+        return self.new_backend
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            set_active(self.previous)

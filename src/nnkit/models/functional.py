@@ -119,6 +119,18 @@ class Functional(Model):
         return self._output_structure
 
     @property
+    def input_shape(self):
+        """The batch shape of the input (a list of shapes for several inputs), as Keras reports it."""
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        """The batch shape of the output (a list of shapes for several outputs)."""
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
     def input_names(self):
         if isinstance(self._input_structure, dict):
             return list(self._input_structure)

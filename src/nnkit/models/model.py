@@ -115,14 +115,20 @@ class Model(Layer):
             self._placed_on = backend
 
     def __call__(self, inputs, *args, **kwargs):
-        if call_context._stack or any(isinstance(t, SymbolicTensor) for t in flatten(inputs)):
+        symbolic = (isinstance(inputs, SymbolicTensor) if not isinstance(inputs, (list, tuple, dict))
+                    else any(isinstance(t, SymbolicTensor) for t in flatten(inputs)))
+        if call_context._stack or symbolic:
             return super().__call__(inputs, *args, **kwargs)
         backend = self.backend
         with active.using(backend):
             self._place_on(backend)
             inputs = _on_backend(inputs, backend)
-            if not backend.uses_tape and not args and not kwargs.get("training"):
-                return self._call_compiled(inputs)
+            if not args and set(kwargs) <= {"training"}:
+                if not backend.uses_tape and not kwargs.get("training"):
+                    return self._call_compiled(inputs)
+                if self.built:
+                    with call_context.CallContext():
+                        return self.call(inputs, **self._training_kwargs(bool(kwargs.get("training"))))
             with call_context.CallContext():
                 return super().__call__(inputs, *args, **kwargs)
 

@@ -104,8 +104,8 @@ def hard_silu(x):
 # --- softmax family ----------------------------------------------------------------------------------
 @primitive
 def softmax(xp, x, axis=-1):
-    shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
-    return shifted / xp.sum(shifted, axis=axis, keepdims=True)
+    shifted = xp.exp(x - x.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
 
 
 softmax.defvjp(lambda xp, g, out, x, axis=-1: out * (g - xp.sum(g * out, axis=axis, keepdims=True)))

@@ -49,7 +49,7 @@ class CompileMetrics:
                     metric = metrics_module.resolve_accuracy(identifier, y_true_shapes[index], y_pred_shapes[index],
                                                              loss=self.compile_loss.losses[index])
                 else:
-                    metric = metrics_module.get(_fresh(identifier) if index else identifier)
+                    metric = metrics_module.get(_fresh(identifier) if multi else identifier)
                     if isinstance(identifier, str):
                         metric.name = identifier
                 if multi:

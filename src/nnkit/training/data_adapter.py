@@ -88,6 +88,14 @@ class ArrayData:
     def steps(self, batch_size):
         return math.ceil(self.size / batch_size)
 
+    def weighted_by_class(self, class_weight):
+        """The same data with each sample's weight multiplied by its class's weight (Keras' class_weight)."""
+        if self.y is None or len(self.y) != 1:
+            raise ValueError("class_weight needs exactly one target array.")
+        weights = class_weights_to_sample_weights(self.y[0], class_weight)
+        combined = weights if self.sample_weight is None else self.sample_weight * weights
+        return ArrayData(self.x, self.y, combined)
+
     @property
     def nbytes(self):
         arrays = self.x + (self.y or []) + ([] if self.sample_weight is None else [self.sample_weight])

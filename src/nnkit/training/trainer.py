@@ -8,7 +8,7 @@ from nnkit.callbacks import CallbackList
 from nnkit.random import host_rng, next_seed
 from nnkit.training.compile_loss import CompileLoss
 from nnkit.training.compile_metrics import CompileMetrics
-from nnkit.training.data_adapter import ArrayData, class_weights_to_sample_weights, flatten_named
+from nnkit.training.data_adapter import ArrayData, flatten_named
 from nnkit.training.steps import StepFunctions
 from nnkit.tree import map_structure
 
@@ -46,6 +46,8 @@ class Trainer:
         self.compile_loss = CompileLoss(self.loss_spec, self.loss_weights, output_names)
         self.compile_metrics = CompileMetrics(self.metrics_spec, output_names, self.compile_loss)
         self.compile_metrics.build([tuple(t.shape) for t in y], model._output_shapes([a[:2] for a in x]))
+        for variable in self.compile_metrics.variables:
+            variable.move_to(self.backend)
         shapes = [v.shape for v in self.steps.trainable]
         if getattr(self.optimizer, "state", None) is None or getattr(self.optimizer, "_built_for", None) != shapes:
             self.optimizer.build([v.value for v in self.steps.trainable])
@@ -134,18 +136,16 @@ class Trainer:
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float32).reshape(len(sample_weight), -1)[:, 0] \
                 if np.ndim(sample_weight) > 1 else np.asarray(sample_weight, dtype=np.float32)
-        if class_weight is not None:
-            if ys is None or len(ys) != 1:
-                raise ValueError("class_weight needs exactly one target array.")
-            weights = class_weights_to_sample_weights(ys[0], class_weight)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
-        return ArrayData(xs, ys, sample_weight)
+        data = ArrayData(xs, ys, sample_weight)
+        return data if class_weight is None else data.weighted_by_class(class_weight)
 
     # --- loops ---------------------------------------------------------------------------------------------
     def fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
             sample_weight, class_weight, initial_epoch, validation_batch_size, validation_freq):
         model = self.model
-        data = self.data(x, y, sample_weight, class_weight)
+        if y is None:
+            raise ValueError("fit() needs targets: call fit(x, y) with y for the compiled loss.")
+        data = self.data(x, y, sample_weight)
         validation = None
         if validation_data is not None:
             parts = tuple(validation_data)
@@ -154,6 +154,8 @@ class Trainer:
             validation = self.data(*parts)
         elif validation_split:
             data, validation = data.split(validation_split)
+        if class_weight is not None:
+            data = data.weighted_by_class(class_weight)
         with active.using(self.backend):
             self._ensure_training(data.x, data.y)
             steps_per_epoch = data.steps(batch_size)
@@ -208,6 +210,8 @@ class Trainer:
         return logs
 
     def evaluate(self, x, y, batch_size, verbose, sample_weight, callbacks):
+        if y is None:
+            raise ValueError("evaluate() needs targets: call evaluate(x, y) with y for the compiled loss.")
         data = self.data(x, y, sample_weight)
         with active.using(self.backend):
             self._ensure_training(data.x, data.y)
