@@ -10,9 +10,6 @@ from gradcheck import (
     backend_params, check_float32, check_forward, check_gradients, check_tape_matches_jax, float64_enabled,
     jax_params, to_host,
 )
-from nnkit.backends import active, available_backends, get_backend
-
-HAS_JAX = "jax" in available_backends()
 
 
 class Case(NamedTuple):

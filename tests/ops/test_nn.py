@@ -9,10 +9,9 @@ import nnkit.ops as ops
 from gradcheck import (
     backend_params, check_float32, check_forward, check_gradients, check_tape_matches_jax, jax_params, to_host,
 )
-from nnkit.backends import available_backends, get_backend
+from nnkit.backends import active, get_backend
 from nnkit.config import epsilon
 
-HAS_JAX = "jax" in available_backends()
 
 
 class Case(NamedTuple):
@@ -338,20 +337,31 @@ def test_probability_path_equals_logits_path_where_unclipped(backend, name):
     np.testing.assert_allclose(results[0][0], plain, rtol=1e-5)
 
 
-def test_logits_path_is_exact_where_probabilities_would_be_clipped():
-    """On the tape, crossentropy(t, softmax(z)) uses the logits, so a saturated softmax still gives the exact
-    loss and a non-zero gradient (the clipped probability path would give log(1e-7) and zero)."""
+@pytest.mark.parametrize("loss, producer, target", [
+    (lambda t, p: ops.categorical_crossentropy(t, p), ops.softmax, np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])),
+    (lambda t, p: ops.sparse_categorical_crossentropy(t, p), ops.softmax, np.array([1, 0])),
+    (lambda t, p: ops.binary_crossentropy(t, p), ops.sigmoid, np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])),
+])
+def test_fused_tape_path_gives_keras_clipped_values_and_gradients(loss, producer, target):
+    """On the tape, crossentropy(t, softmax(z)) runs as one fused op on the logits; it must compute exactly
+    Keras' clipped-probability formula (the composite path taken off the tape and on JAX): a saturated
+    output costs -log(1e-7) and passes no gradient back."""
     numpy_backend = get_backend("numpy")
-    from nnkit.backends import active
+    z = np.array([[40.0, -40.0, 0.0], [0.3, -0.2, 0.1]])
+
+    def fused(p):
+        return ops.sum(loss(target, producer(p[0]))), None
+
+    def composite(p):
+        """The same loss, with the probabilities hidden from the fusion behind a multiplication by one."""
+        return ops.sum(loss(target, ops.multiply(producer(p[0]), 1.0))), None
 
     with active.using(numpy_backend):
-        z = np.array([[40.0, -40.0, 0.0]])
-        t = np.array([[0.0, 1.0, 0.0]])
-        (value, _), (grad,) = numpy_backend.value_and_grad(
-            lambda p: (ops.sum(ops.categorical_crossentropy(t, ops.softmax(p[0]))), None)
-        )([z])
-        np.testing.assert_allclose(value, 80.0, rtol=1e-9)
-        np.testing.assert_allclose(grad, np_softmax(z) - t, atol=1e-12)
+        (value, _), (grad,) = numpy_backend.value_and_grad(fused)([z])
+        expected_value = loss(target, producer(z))
+        (_, _), (expected_grad,) = numpy_backend.value_and_grad(composite)([z])
+    np.testing.assert_allclose(value, np.sum(expected_value), rtol=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, atol=1e-12)
 
 
 # --- one_hot -----------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from nnkit.ops.math import (
 from nnkit.ops.nn import (
     binary_crossentropy, categorical_crossentropy, dropout, elu, gelu, hard_sigmoid, hard_silu,
     leaky_relu, log_softmax, moments, one_hot, relu, relu6, selu, sigmoid, sigmoid_cross_entropy,
-    silu, softmax, softmax_cross_entropy, softplus, softsign, sparse_categorical_crossentropy,
-    sparse_softmax_cross_entropy, take, take_along_axis,
+    sigmoid_probability_cross_entropy, silu, softmax, softmax_cross_entropy, softmax_probability_cross_entropy,
+    softplus, softsign, sparse_categorical_crossentropy, sparse_softmax_cross_entropy,
+    sparse_softmax_probability_cross_entropy, take, take_along_axis,
 )
 from nnkit.ops.primitive import Primitive, primitive
 from nnkit.ops.reduction import (

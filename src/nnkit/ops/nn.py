@@ -2,8 +2,8 @@
 
 The crossentropies follow Keras: given probabilities they clip to [eps, 1 - eps]; given logits they
 use the stable closed forms. While the tape records, probabilities that come straight from a
-softmax or sigmoid are traced back to their logits and the closed form is used instead, which is
-exact where clipping is not and gives the gradient in one step.
+softmax or sigmoid are traced back to their logits and one fused op computes the same clipped
+formula and its gradient in a single pass, so every backend and path gives Keras' numbers.
 """
 from nnkit.backends import active
 from nnkit.config import epsilon
@@ -169,6 +169,63 @@ def _sparse_ce_grad_logits(xp, g, out, labels, logits, axis=-1):
 sparse_softmax_cross_entropy.defvjp(None, _sparse_ce_grad_logits)
 
 
+def _live(xp, probs):
+    """1 where a probability lies inside the clipping range (so its log has a gradient), else 0."""
+    eps = epsilon()
+    return (probs >= eps) & (probs <= 1.0 - eps)
+
+
+@primitive
+def softmax_probability_cross_entropy(xp, target, logits, axis=-1):
+    """-sum(target * log(clip(softmax(logits), eps, 1 - eps))): Keras' crossentropy on probabilities."""
+    eps = epsilon()
+    probs = softmax.forward(xp, logits, axis=axis)
+    return -(target * xp.log(xp.clip(probs, eps, 1.0 - eps))).sum(axis=axis)
+
+
+def _softmax_probability_ce_grad(xp, g, out, target, logits, axis=-1):
+    probs = softmax.forward(xp, logits, axis=axis)
+    live = target * _live(xp, probs)
+    return xp.expand_dims(g, axis) * (probs * live.sum(axis=axis, keepdims=True) - live)
+
+
+softmax_probability_cross_entropy.defvjp(None, _softmax_probability_ce_grad)
+
+
+@primitive
+def sparse_softmax_probability_cross_entropy(xp, labels, logits, axis=-1):
+    """-log(clip(softmax(logits)[label], eps, 1 - eps)) with integer labels along `axis`."""
+    eps = epsilon()
+    probs = softmax.forward(xp, logits, axis=axis)
+    hot = _one_hot(xp, labels, logits.shape[axis], probs.dtype, axis)
+    return -(hot * xp.log(xp.clip(probs, eps, 1.0 - eps))).sum(axis=axis)
+
+
+def _sparse_softmax_probability_ce_grad(xp, g, out, labels, logits, axis=-1):
+    probs = softmax.forward(xp, logits, axis=axis)
+    live = _one_hot(xp, labels, logits.shape[axis], probs.dtype, axis) * _live(xp, probs)
+    return xp.expand_dims(g, axis) * (probs * live.sum(axis=axis, keepdims=True) - live)
+
+
+sparse_softmax_probability_cross_entropy.defvjp(None, _sparse_softmax_probability_ce_grad)
+
+
+@primitive
+def sigmoid_probability_cross_entropy(xp, target, logits):
+    """Elementwise -(t log c + (1 - t) log(1 - c)) with c = clip(sigmoid(logits), eps, 1 - eps)."""
+    eps = epsilon()
+    clipped = xp.clip(sigmoid.forward(xp, logits), eps, 1.0 - eps)
+    return -(target * xp.log(clipped) + (1 - target) * xp.log(1 - clipped))
+
+
+def _sigmoid_probability_ce_grad(xp, g, out, target, logits):
+    probs = sigmoid.forward(xp, logits)
+    return g * _live(xp, probs) * (probs - target)
+
+
+sigmoid_probability_cross_entropy.defvjp(None, _sigmoid_probability_ce_grad)
+
+
 def _logits_behind(output, producer, axis=None):
     """The logits a recorded softmax/sigmoid made `output` from, or None."""
     if type(output) is not tape.Tracer or output.prim is not producer:
@@ -180,40 +237,41 @@ def _logits_behind(output, producer, axis=None):
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Crossentropy between one-hot (or soft) targets and probabilities or logits, over `axis`."""
-    if not from_logits:
-        logits = _logits_behind(output, softmax, axis)
-        if logits is None:
-            output = divide(output, reduce_sum(output, axis=axis, keepdims=True))
-            output = clip(output, epsilon(), 1.0 - epsilon())
-            return -reduce_sum(multiply(target, log(output)), axis=axis)
-        output = logits
-    return softmax_cross_entropy(target, output, axis=axis)
+    if from_logits:
+        return softmax_cross_entropy(target, output, axis=axis)
+    logits = _logits_behind(output, softmax, axis)
+    if logits is not None:
+        return softmax_probability_cross_entropy(target, logits, axis=axis)
+    output = divide(output, reduce_sum(output, axis=axis, keepdims=True))
+    output = clip(output, epsilon(), 1.0 - epsilon())
+    return -reduce_sum(multiply(target, log(output)), axis=axis)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Crossentropy between integer class labels and probabilities or logits."""
     target = cast(target, "int32")
-    if not from_logits:
-        logits = _logits_behind(output, softmax, axis)
-        if logits is None:
-            output = clip(output, epsilon(), 1.0 - epsilon())
-            output = log(output)
-        else:
-            output = logits
-    return sparse_softmax_cross_entropy(target, output, axis=axis)
+    if from_logits:
+        return sparse_softmax_cross_entropy(target, output, axis=axis)
+    logits = _logits_behind(output, softmax, axis)
+    if logits is not None:
+        return sparse_softmax_probability_cross_entropy(target, logits, axis=axis)
+    output = divide(output, reduce_sum(output, axis=axis, keepdims=True))
+    output = clip(output, epsilon(), 1.0 - epsilon())
+    hot = one_hot(target, output.shape[axis], dtype=output.dtype, axis=axis)
+    return -reduce_sum(multiply(hot, log(output)), axis=axis)
 
 
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary crossentropy against probabilities or logits."""
-    if not from_logits:
-        logits = _logits_behind(output, sigmoid)
-        if logits is None:
-            output = clip(output, epsilon(), 1.0 - epsilon())
-            positive = multiply(target, log(output))
-            negative = multiply(subtract(1.0, target), log(subtract(1.0, output)))
-            return -add(positive, negative)
-        output = logits
-    return sigmoid_cross_entropy(target, output)
+    if from_logits:
+        return sigmoid_cross_entropy(target, output)
+    logits = _logits_behind(output, sigmoid)
+    if logits is not None:
+        return sigmoid_probability_cross_entropy(target, logits)
+    output = clip(output, epsilon(), 1.0 - epsilon())
+    positive = multiply(target, log(output))
+    negative = multiply(subtract(1.0, target), log(subtract(1.0, output)))
+    return -add(positive, negative)
 
 
 # --- indices and gathers ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from nnkit.tree import map_structure
 
 
 # Training data up to this size is copied to the device once per fit instead of batch by batch.
-RESIDENT_LIMIT_BYTES = 2**30
+RESIDENT_LIMIT_BYTES = 4 * 2**30
 
 
 class Trainer:
