@@ -1,8 +1,8 @@
 """Activation functions with Keras 3 names and defaults, written with nnkit.ops; `get` resolves what a
 layer is given (None, name, config dict, callable) and `serialize` gives the name its config stores."""
-import difflib
 
 import nnkit.ops as ops
+from nnkit.naming import look_up
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -118,15 +118,8 @@ _BY_NAME.update({"swish": silu, "hard_swish": hard_silu})
 
 def _lookup(name):
     """The activation called `name`, or a ValueError suggesting close names."""
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, _BY_NAME, n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown activation {name!r}.{hint} Accepted: None, a callable, a config dict "
-        f"{{'class_name': 'function', 'config': name}}, or one of the names {', '.join(sorted(_BY_NAME))}."
-    )
-
+    return look_up(_BY_NAME, name, "activation",
+                   "None, a callable, a config dict {'class_name': 'function', 'config': name}")
 
 def serialize(activation):
     """The registered name of a built-in activation (what a layer stores in get_config)."""

@@ -3,14 +3,13 @@
 Every initializer draws on the host with NumPy (seeded through `nnkit.random.host_rng`),
 so the same seed gives bit-identical initial weights on every backend.
 """
-import difflib
 import math
 
 import numpy as np
 
 from nnkit.config import floatx
 from nnkit.random import host_rng
-from nnkit.naming import snake_case
+from nnkit.naming import look_up, snake_case
 
 # Keras' stddev correction so a normal truncated at 2 std keeps the intended variance.
 _TRUNCATION_CORRECTION = 0.87962566103423978
@@ -310,16 +309,8 @@ _BY_NAME.update(
 
 def _lookup(name):
     """The initializer class called `name`, or a ValueError suggesting close names."""
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, _BY_NAME, n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown initializer {name!r}.{hint} Accepted: an Initializer instance or class, a callable, "
-        "a config dict {'class_name': ..., 'config': {...}}, or one of the names "
-        f"{', '.join(sorted(_BY_NAME))}."
-    )
-
+    return look_up(_BY_NAME, name, "initializer",
+                   "an Initializer instance or class, a callable, a config dict {'class_name': ..., 'config': {...}}")
 
 def serialize(initializer):
     """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it."""

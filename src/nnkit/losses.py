@@ -1,14 +1,13 @@
 """Losses with Keras 3 names, defaults and reductions, written with nnkit.ops: functions give one value
 per sample; Loss classes weight those by `sample_weight` and reduce them to the scalar a step minimises.
 """
-import difflib
 import warnings
 
 import numpy as np
 
 import nnkit.ops as ops
 from nnkit.config import epsilon, floatx
-from nnkit.naming import snake_case
+from nnkit.naming import look_up, snake_case
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -500,15 +499,8 @@ _CONFIG_CLASSES = {cls.__name__: cls for cls in (*_CLASSES, LossFunctionWrapper)
 
 def _lookup(name, table=_BY_NAME):
     """The entry of `table` called `name`, or a ValueError suggesting close names."""
-    if name in table:
-        return table[name]
-    close = difflib.get_close_matches(name, table, n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown loss {name!r}.{hint} Accepted: a Loss instance or class, a callable, a config dict "
-        f"{{'class_name': ..., 'config': ...}}, or one of the names {', '.join(sorted(table))}."
-    )
-
+    return look_up(table, name, "loss",
+                   "a Loss instance or class, a callable, a config dict {'class_name': ..., 'config': ...}")
 
 def serialize(loss):
     """The config dict of a Loss instance or a built-in loss function (Keras 3's form); None stays None."""

@@ -1,4 +1,5 @@
 """Names: Keras' CamelCase-to-snake_case rule, and unique default layer names."""
+import difflib
 import re
 
 _name_counts = {}
@@ -20,3 +21,19 @@ def unique_name(prefix):
 def reset_names():
     """Forget the names handed out (clear_session)."""
     _name_counts.clear()
+
+
+def unknown_name(kind, name, known, accepted=None):
+    """The ValueError for an unknown `kind` called `name`: the closest known names, then what is accepted."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    names = ", ".join(sorted(str(k) for k in known))
+    listing = f"Accepted: {accepted}, or one of the names {names}." if accepted else f"Known names: {names}."
+    return ValueError(f"Unknown {kind} {name!r}.{hint} {listing}")
+
+
+def look_up(table, name, kind, accepted=None):
+    """table[name], or unknown_name's ValueError."""
+    if name in table:
+        return table[name]
+    raise unknown_name(kind, name, table, accepted)

@@ -1,11 +1,10 @@
 """Weight regularizers with Keras 3 names and defaults: scalar penalties written with nnkit.ops, so they
 are differentiated with the loss on every backend; `get`/`serialize` convert to and from configs."""
-import difflib
 import math
 
 import nnkit.ops as ops
 from nnkit.config import epsilon
-from nnkit.naming import snake_case
+from nnkit.naming import look_up, snake_case
 
 
 def _non_negative_float(value, name):
@@ -115,16 +114,8 @@ _BY_NAME["l1_l2"] = L1L2
 
 def _lookup(name):
     """The regularizer class called `name`, or a ValueError suggesting close names."""
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    close = difflib.get_close_matches(name, _BY_NAME, n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown regularizer {name!r}.{hint} Accepted: a Regularizer instance or class, a callable, "
-        "a config dict {'class_name': ..., 'config': {...}}, or one of the names "
-        f"{', '.join(sorted(_BY_NAME))}."
-    )
-
+    return look_up(_BY_NAME, name, "regularizer",
+                   "a Regularizer instance or class, a callable, a config dict {'class_name': ..., 'config': {...}}")
 
 def serialize(regularizer):
     """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it

@@ -1,6 +1,5 @@
 """Metrics by identifier: names, classes, functions and configs (`get`), and how compile() turns
 'accuracy' / 'acc' into binary, categorical or sparse categorical accuracy (`resolve_accuracy`)."""
-import difflib
 import inspect
 
 from nnkit.metrics.accuracy import (
@@ -9,7 +8,7 @@ from nnkit.metrics.accuracy import (
 )
 from nnkit.metrics.auc import AUC
 from nnkit.metrics.base import Metric
-from nnkit.naming import snake_case
+from nnkit.naming import snake_case, unknown_name
 from nnkit.metrics.confusion import FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
 from nnkit.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from nnkit.metrics.regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
@@ -31,10 +30,7 @@ _BINARY_CROSSENTROPY = ("binarycrossentropy", "bce")
 
 
 def _unknown(name, known):
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(f"Unknown metric {name!r}.{hint} Known names: {', '.join(sorted(known))}.")
-
+    return unknown_name("metric", name, known)
 
 def serialize(metric):
     """The config dict `{'class_name': ..., 'config': ...}` that `get` turns back into the metric."""

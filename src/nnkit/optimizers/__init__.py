@@ -1,5 +1,4 @@
 """nnkit.optimizers: Keras 3's optimizers as pure init/update pairs, found by name, config or instance."""
-import difflib
 
 from nnkit.optimizers import schedules
 from nnkit.optimizers.adadelta import Adadelta
@@ -11,6 +10,7 @@ from nnkit.optimizers.nadam import Nadam
 from nnkit.optimizers.optimizer import Optimizer
 from nnkit.optimizers.rmsprop import RMSprop
 from nnkit.optimizers.sgd import SGD
+from nnkit.naming import look_up
 
 # Built-in optimizers by lower-cased class name ('sgd', 'rmsprop', 'adam', ...), as Keras looks them up.
 _BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)}
@@ -20,16 +20,8 @@ def _lookup(name, custom_objects=None):
     """The optimizer class called `name` (case-insensitive), or a ValueError suggesting close names."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
-    key = name.lower() if isinstance(name, str) else name
-    if key in _BY_NAME:
-        return _BY_NAME[key]
-    close = difflib.get_close_matches(str(key), _BY_NAME, n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(
-        f"Unknown optimizer {name!r}.{hint} Known optimizers: {', '.join(sorted(_BY_NAME))} (class names "
-        "work too, in any case)."
-    )
-
+    return look_up(_BY_NAME, name.lower() if isinstance(name, str) else name, "optimizer",
+                   "an Optimizer instance, a config dict, or a class name in any case")
 
 def serialize(optimizer):
     """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it."""

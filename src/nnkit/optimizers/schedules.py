@@ -2,11 +2,11 @@
 
 Written with nnkit.ops and free of Python branches on the step, so they trace under jit; rates come out in floatx.
 """
-import difflib
 import math
 
 import nnkit.ops as ops
 from nnkit.config import floatx
+from nnkit.naming import look_up
 
 
 class LearningRateSchedule:
@@ -274,12 +274,6 @@ def deserialize(config, custom_objects=None):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A learning-rate schedule config needs a 'class_name' key; received {config!r}")
     known = {**_BUILT_IN, **(custom_objects or {})}
-    name = config["class_name"]
-    if name not in known:
-        close = difflib.get_close_matches(name, known, n=3)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(
-            f"Unknown learning-rate schedule {name!r}.{hint} Known: {', '.join(sorted(known))}; pass user "
-            "classes in `custom_objects`."
-        )
-    return known[name].from_config(dict(config.get("config") or {}))
+    schedule = look_up(known, config["class_name"], "learning-rate schedule",
+                       "a class passed in custom_objects")
+    return schedule.from_config(dict(config.get("config") or {}))
