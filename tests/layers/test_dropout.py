@@ -51,6 +51,14 @@ def test_same_key_same_mask_different_key_different_mask(backend):
     assert not np.array_equal(first == 0, other == 0)
 
 
+def test_layer_seed_is_folded_into_the_step_key(backend):
+    """Same step key and same seed: the same mask; a different layer seed: a different mask."""
+    seeded = _run(backend, layers.Dropout(0.5, seed=1), X, seed=7)
+    np.testing.assert_array_equal(seeded, _run(backend, layers.Dropout(0.5, seed=1), X, seed=7))
+    assert not np.array_equal(seeded == 0, _run(backend, layers.Dropout(0.5, seed=2), X, seed=7) == 0)
+    assert not np.array_equal(seeded == 0, _run(backend, layers.Dropout(0.5), X, seed=7) == 0)
+
+
 def test_successive_draws_in_one_context_differ_but_replay_identically(backend):
     layer = layers.Dropout(0.5)
     x = backend.asarray(X)

@@ -1,11 +1,15 @@
 """Dropout: zeroes a fraction of the inputs during training and rescales the rest."""
 from nnkit import ops
+from nnkit.backends import active
 from nnkit.layers import call_context
 from nnkit.layers.layer import Layer
 
 
 class Dropout(Layer):
-    """Drops each input unit with probability `rate` when training; the identity otherwise."""
+    """Drops each input unit with probability `rate` when training; the identity otherwise.
+
+    Masks come from the model step's key (fixed by nnkit.utils.set_random_seed); an integer `seed` is folded
+    into that key, so layers given different seeds draw different masks even at the same step."""
 
     uses_randomness = True
 
@@ -24,6 +28,8 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             noise_shape = tuple(inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
         key = call_context.current().next_key()
+        if self.seed is not None:
+            key = active.backend.fold_in(key, self.seed)
         return ops.dropout(inputs, self.rate, key, noise_shape)
 
     def compute_output_shape(self, input_shape):

@@ -1,5 +1,6 @@
 """Layer: the unit models are made of. `build` makes weights, `call` does the math through nnkit.ops,
 `get_config` returns the constructor arguments (Keras' shape of a layer)."""
+import functools
 import inspect
 
 import numpy as np
@@ -48,9 +49,23 @@ class Layer:
             self._batch_input_shape = None
 
     # --- tracking ---------------------------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        """Wrap each subclass's own build() so that calling it directly marks the layer built, as Keras does."""
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            @functools.wraps(build)
+            def build_and_mark(self, *args, **kw):
+                build(self, *args, **kw)
+                self.built = True
+
+            build_and_mark._marks_built = True
+            cls.build = build_and_mark
+
     def __setattr__(self, name, value):
         if not name.startswith("_"):
-            for layer in value if isinstance(value, (list, tuple)) else (value,):
+            candidates = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
+            for layer in candidates:
                 if isinstance(layer, Layer) and layer is not self and "_tracked_layers" in self.__dict__:
                     if all(layer is not known for known in self._tracked_layers):
                         self._tracked_layers.append(layer)
@@ -149,15 +164,20 @@ class Layer:
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
 
     def compute_output_shape(self, input_shape):
-        """Output shape(s) for `input_shape`; by default found by running call() on zeros."""
-        def zeros(shape):
-            return active.xp.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype)
+        """Output shape(s) for `input_shape`; by default found by running call() on zeros twice, with the
+        unknown axes set to 2 and then to 3: output axes that differ between the runs are unknown (None)."""
+        def run_with_unknown_axes_of(size):
+            def zeros(shape):
+                return active.xp.zeros(tuple(size if d is None else d for d in shape), dtype=self.dtype)
 
-        dummy = _map_structure_of_shapes(input_shape, zeros)
-        with call_context.CallContext():
-            outputs = self.call(dummy, **self._training_kwargs(False))
-        leaves = flatten(outputs)
-        shapes = [tuple(None if i == 0 else d for i, d in enumerate(_shape_of(o))) for o in leaves]
+            with call_context.CallContext():
+                outputs = self.call(_map_structure_of_shapes(input_shape, zeros), **self._training_kwargs(False))
+            return outputs, [_shape_of(o) for o in flatten(outputs)]
+
+        outputs, small = run_with_unknown_axes_of(2)
+        _, large = run_with_unknown_axes_of(3)
+        shapes = [tuple(None if i == 0 or a != b else a for i, (a, b) in enumerate(zip(s, l)))
+                  for s, l in zip(small, large)]
         return shapes[0] if not isinstance(outputs, (list, tuple, dict)) else shapes
 
     def _training_kwargs(self, training):
@@ -196,10 +216,10 @@ class Layer:
         if any(isinstance(t, SymbolicTensor) for t in leaves):
             return self._call_symbolic(inputs, leaves, kwargs)
         shapes = _map_shapes(inputs)
-        if self.built:
-            self._check_inputs(shapes)
-        else:
+        self._check_inputs(shapes)
+        if not self.built:
             self._ensure_built(shapes)
+            self._check_inputs(shapes)
         if "training" in kwargs and not self._call_accepts("training"):
             kwargs.pop("training")
         outputs = self.call(inputs, *args, **kwargs)
@@ -210,8 +230,10 @@ class Layer:
     def _call_symbolic(self, inputs, leaves, kwargs):
         shapes = pack_like(inputs, [t.shape for t in leaves]) if isinstance(inputs, (list, tuple, dict)) else inputs.shape
         sources = [t.node.layer.name if t.node else None for t in leaves]
-        self._ensure_built(shapes)
         self._check_inputs(shapes, sources)
+        if not self.built:
+            self._ensure_built(shapes)
+            self._check_inputs(shapes, sources)
         output_shapes = self.compute_output_shape(shapes)
         node = Node(self, inputs, dict(kwargs), output_shapes, self.dtype)
         return node.output_structure

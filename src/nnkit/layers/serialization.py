@@ -5,11 +5,12 @@ import inspect
 def _registry():
     import nnkit.layers as layers_module
     import nnkit.models as models_module
+    from nnkit.layers.layer import Layer
 
     known = {}
     for module in (layers_module, models_module):
         for name, value in vars(module).items():
-            if inspect.isclass(value):
+            if inspect.isclass(value) and issubclass(value, Layer):
                 known[name] = value
     return known
 

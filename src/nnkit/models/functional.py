@@ -177,7 +177,7 @@ class Functional(Model):
             else:
                 arguments = pack_like(structure, [values[s] for s in input_slots])
             if takes_training:
-                outputs = layer.call(arguments, training=training, **kwargs)
+                outputs = layer.call(arguments, **{"training": training, **kwargs})
             else:
                 outputs = layer.call(arguments, **kwargs)
             if layer.activity_regularizer is not None:
