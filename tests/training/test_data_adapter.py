@@ -166,3 +166,14 @@ def test_batch_gathers_the_samples_at_an_index():
     np.testing.assert_array_equal(w, data.sample_weight[[7, 2]])
     for index, (bx, by, bw) in zip(data.indices(3), data.batches(3)):  # batches() is batch() over indices()
         np.testing.assert_array_equal(by[0], data.batch(index)[1][0])
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_index_rows_hold_the_same_batches_as_indices(shuffle):
+    """The device-resident path of fit trains on index_rows(); it must be the very batches of indices()."""
+    data = _data(11)
+    rows = data.index_rows(4, shuffle, np.random.default_rng(2))
+    assert [m.shape for m in rows] == [(2, 4), (1, 3)] and all(m.dtype == np.int32 for m in rows)
+    expected = [np.arange(11)[i] for i in data.indices(4, shuffle, np.random.default_rng(2))]
+    np.testing.assert_array_equal(np.concatenate([m.ravel() for m in rows]), np.concatenate(expected))
+    assert [m.shape for m in data.index_rows(4)[:1]] == [(2, 4)] and len(_data(8).index_rows(4)) == 1

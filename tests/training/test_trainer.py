@@ -210,6 +210,29 @@ def test_shuffle_false_trains_on_the_batches_in_order(backend):
     assert not all(np.allclose(a, b) for a, b in zip(by_fit, model.get_weights()))  # another order, other steps
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_device_resident_data_trains_exactly_like_batches_copied_from_the_host(backend, shuffle, monkeypatch):
+    """fit() keeps small data sets on the device and gathers each batch there; the steps must be the same
+    as with each batch copied from the host (shuffled order, uneven last batch and sample weights included)."""
+    from nnkit.training import trainer
+
+    def train(limit):
+        monkeypatch.setattr(trainer, "RESIDENT_LIMIT_BYTES", limit)
+        nnkit.set_random_seed(1)
+        model = _classifier()
+        model.compile(optimizer=optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"],
+                      backend=backend)
+        history = model.fit(X, BINARY, sample_weight=np.linspace(0.5, 1.5, 20), batch_size=6, epochs=3,
+                            verbose=0, shuffle=shuffle)
+        return history.history, model.get_weights()
+
+    (resident_history, resident_weights), (copied_history, copied_weights) = train(2**30), train(0)
+    for key in copied_history:
+        np.testing.assert_allclose(resident_history[key], copied_history[key], rtol=1e-5, atol=1e-6)
+    for a, b in zip(resident_weights, copied_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_epoch_loss_is_the_sample_weighted_mean_over_uneven_batches(frozen):
     model = frozen
     errors = _squared_errors(model, X, Y)

@@ -16,6 +16,9 @@ class Backend:
     uses_tape = True
     #: True when backend arrays live in host memory, so uploading data ahead of time gains nothing.
     host_memory = True
+    #: True when compiled functions accept host NumPy arrays and copy them in the same dispatch (JAX), so
+    #: converting them first would only add a second dispatch.
+    jit_takes_host_arrays = False
 
     # --- arrays and transfer -------------------------------------------------------------------
     def asarray(self, value, dtype=None):

@@ -12,6 +12,7 @@ class JaxBackend(Backend):
     pip_extra = "jax"
     uses_tape = False
     host_memory = False
+    jit_takes_host_arrays = True
 
     def asarray(self, value, dtype=None):
         return jnp.asarray(value, dtype=dtype)

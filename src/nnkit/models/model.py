@@ -122,10 +122,10 @@ class Model(Layer):
         backend = self.backend
         with active.using(backend):
             self._place_on(backend)
+            if not args and set(kwargs) <= {"training"} and not backend.uses_tape and not kwargs.get("training"):
+                return self._call_compiled(inputs)
             inputs = _on_backend(inputs, backend)
             if not args and set(kwargs) <= {"training"}:
-                if not backend.uses_tape and not kwargs.get("training"):
-                    return self._call_compiled(inputs)
                 if self.built:
                     with call_context.CallContext():
                         return self.call(inputs, **self._training_kwargs(bool(kwargs.get("training"))))
@@ -135,7 +135,8 @@ class Model(Layer):
     def _call_compiled(self, inputs):
         """model(x) on a compiling backend (JAX): the jitted forward pass, not one dispatch per op."""
         trainer = self._prediction_trainer()
-        flat = self._flatten_inputs(inputs)
+        keep = trainer.backend.is_array
+        flat = [as_host_array(value, "inputs", keep) for value in self._flatten_inputs(inputs)]
         trainer._ensure_model(flat)
         self._check_input_shapes(flat)
         return self._pack_outputs(trainer.predict_batch(flat))

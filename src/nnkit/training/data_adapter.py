@@ -45,11 +45,12 @@ def flatten_named(data, names, what, keep=None):
 
 def check_lengths(groups):
     """All arrays in all groups must have the same number of samples; returns it."""
-    sizes = {f"{label}[{i}]" if len(arrays) > 1 else label: len(a)
-             for label, arrays in groups.items() if arrays is not None for i, a in enumerate(arrays)}
-    if len(set(sizes.values())) > 1:
+    counts = [len(a) for arrays in groups.values() if arrays is not None for a in arrays]
+    if any(count != counts[0] for count in counts):
+        sizes = {f"{label}[{i}]" if len(arrays) > 1 else label: len(a)
+                 for label, arrays in groups.items() if arrays is not None for i, a in enumerate(arrays)}
         raise ValueError(f"Data cardinality is ambiguous: the arrays have different numbers of samples: {sizes}.")
-    return next(iter(sizes.values()))
+    return counts[0]
 
 
 def class_weights_to_sample_weights(y, class_weight):
@@ -106,6 +107,15 @@ class ArrayData:
         order = (rng or host_rng()).permutation(self.size).astype(np.int32) if shuffle else None
         for start in range(0, self.size, batch_size):
             yield slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+
+    def index_rows(self, batch_size, shuffle=False, rng=None):
+        """The same batches as indices(), as int32 matrices with one batch per row: one matrix of the full
+        batches, then a one-row matrix of the last, smaller batch if there is one."""
+        order = (rng or host_rng()).permutation(self.size) if shuffle else np.arange(self.size)
+        order = order.astype(np.int32)
+        full = self.size - self.size % batch_size
+        matrices = [order[:full].reshape(-1, batch_size)] if full else []
+        return matrices + ([order[full:][None]] if full < self.size else [])
 
     def batch(self, index):
         """(x, y, sample_weight) host arrays of the samples at `index` (a slice or positions)."""

@@ -68,13 +68,18 @@ class StepFunctions:
         metric_values, logs = self._update_metrics(metric_values, y, outputs, sample_weight, loss, output_losses)
         return params, state, opt_state, metric_values, key, logs
 
-    def train_gathered_step(self, params, state, opt_state, metric_values, key, x_all, y_all, weights_all, index):
-        """train_step on the samples at `index` of arrays already resident on the device."""
+    def train_gathered_step(self, params, state, opt_state, metric_values, key, x_all, y_all, weights_all, rows,
+                            position):
+        """train_step on the samples listed in row `position` of `rows`, gathered from arrays resident on the
+        device; also returns position + 1, so that consecutive steps need nothing from the host."""
+        index = take(rows, position, axis=0)
+
         def pick(array):
             return take(array, index, axis=0)
 
-        return self.train_step(params, state, opt_state, metric_values, key, [pick(a) for a in x_all],
-                               [pick(a) for a in y_all], None if weights_all is None else pick(weights_all))
+        outputs = self.train_step(params, state, opt_state, metric_values, key, [pick(a) for a in x_all],
+                                  [pick(a) for a in y_all], None if weights_all is None else pick(weights_all))
+        return (*outputs, add(position, 1))
 
     def test_step(self, params, state, metric_values, x, y, sample_weight):
         outputs, _, added = self._forward(params, state, x, False, None)

@@ -1,5 +1,7 @@
 """Trainer: what compile() creates. It owns the step functions and runs fit/evaluate/predict loops
 with callbacks and the progress bar; state lives in the model's Variables between steps."""
+import functools
+
 import numpy as np
 
 from nnkit import optimizers as optimizers_module
@@ -52,6 +54,7 @@ class Trainer:
         if getattr(self.optimizer, "state", None) is None or getattr(self.optimizer, "_built_for", None) != shapes:
             self.optimizer.build([v.value for v in self.steps.trainable])
             self.optimizer._built_for = shapes
+        self.log_names = self.compile_metrics.names
         self.metric_initial = [v.value for v in self.compile_metrics.variables]
         self.metric_values = list(self.metric_initial)
         self.steps.prepare_training(self.optimizer, self.compile_loss, self.compile_metrics)
@@ -67,27 +70,34 @@ class Trainer:
 
     # --- single steps ---------------------------------------------------------------------------------
     def _device(self, arrays):
+        """Batch arrays as the step functions take them: backend arrays, or host arrays left for the
+        compiled step to copy in its own dispatch."""
         backend = self.backend
-        return None if arrays is None else [a if backend.is_array(a) else backend.asarray(a) for a in arrays]
+        if arrays is None or (self.jit and backend.jit_takes_host_arrays):
+            return arrays
+        return [a if backend.is_array(a) else backend.asarray(a) for a in arrays]
 
     def _train(self, step, *batch):
+        """Run a train step on the variables' values and store the results; returns (logs, extra outputs)."""
         steps = self.steps
         trainable, non_trainable = steps.trainable, steps.non_trainable
         params = [v._value for v in trainable]
         state = [v._value for v in non_trainable]
-        params, state, opt_state, self.metric_values, self.key, logs = step(
-            params, state, self.optimizer.state, self.metric_values, self.key, *batch)
+        key = self.key if steps.uses_randomness else None  # no key in or out of steps that draw nothing
+        params, state, opt_state, self.metric_values, key, logs, *extra = step(
+            params, state, self.optimizer.state, self.metric_values, key, *batch)
+        self.key = self.key if key is None else key
         for variable, value in zip(trainable, params):
             variable._value = value
         for variable, value in zip(non_trainable, state):
             variable._value = value
         self.optimizer.state = opt_state
-        return self._in_order(logs)
+        return self._in_order(logs), extra
 
     def train_batch(self, x, y, sample_weight):
         """One training step on a batch of host (or backend) arrays; returns the logs (backend scalars)."""
-        sample_weight = None if sample_weight is None else self.backend.asarray(sample_weight)
-        return self._train(self.steps.train, self._device(x), self._device(y), sample_weight)
+        sample_weight = None if sample_weight is None else self._device([sample_weight])[0]
+        return self._train(self.steps.train, self._device(x), self._device(y), sample_weight)[0]
 
     def resident(self, data):
         """The training arrays uploaded to the device once per fit, or None where the backend computes in
@@ -98,15 +108,27 @@ class Trainer:
         return ([upload(a) for a in data.x], [upload(a) for a in data.y],
                 None if data.sample_weight is None else upload(data.sample_weight))
 
-    def train_resident(self, resident, index):
-        """One training step on the samples at `index` of resident arrays (gathered on the device)."""
-        if isinstance(index, slice):
-            index = np.arange(index.start, min(index.stop, len(resident[0][0])), dtype=np.int32)
-        return self._train(self.steps.train_gathered, *resident, index)
+    def epoch_steps(self, data, resident, batch_size, shuffle, rng):
+        """The epoch's training steps, one zero-argument function per batch, each returning its logs.
+
+        With resident data the epoch's sample order goes to the device once, as a matrix with one batch
+        per row, and the row counter stays on the device: no step waits for a copy from the host."""
+        if resident is None:
+            for index in data.indices(batch_size, shuffle, rng):
+                yield functools.partial(self.train_batch, *data.batch(index))
+            return
+        for rows in data.index_rows(batch_size, shuffle, rng):
+            cursor = _RowCursor(self.backend.asarray(rows), self.backend.asarray(np.zeros((), np.int32)))
+            for _ in range(len(rows)):
+                yield functools.partial(self._train_next_row, resident, cursor)
+
+    def _train_next_row(self, resident, cursor):
+        logs, (cursor.position,) = self._train(self.steps.train_gathered, *resident, cursor.rows, cursor.position)
+        return logs
 
     def _in_order(self, logs):
         """Logs in the order compile() defined them (JAX returns dicts with sorted keys)."""
-        return {name: logs[name] for name in self.compile_metrics.names}
+        return {name: logs[name] for name in self.log_names}
 
     def test_batch(self, x, y, sample_weight):
         steps, backend = self.steps, self.backend
@@ -170,12 +192,9 @@ class Trainer:
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
                 logs = {}
-                for step, index in enumerate(data.indices(batch_size, shuffle, rng)):
+                for step, train_step in enumerate(self.epoch_steps(data, resident, batch_size, shuffle, rng)):
                     callback_list.on_train_batch_begin(step)
-                    if resident is None:
-                        logs = self.train_batch(*data.batch(index))
-                    else:
-                        logs = self.train_resident(resident, index)
+                    logs = train_step()
                     callback_list.on_train_batch_end(step, logs)
                     if model.stop_training:
                         break
@@ -235,3 +254,10 @@ class Trainer:
             raise ValueError("predict() received no samples.")
         merged = [np.concatenate([batch[i] for batch in batches]) for i in range(len(batches[0]))]
         return self.model._pack_outputs(merged)
+
+
+class _RowCursor:
+    """An epoch's index matrix on the device and the device-side number of the next row to train on."""
+
+    def __init__(self, rows, position):
+        self.rows, self.position = rows, position
