@@ -125,7 +125,7 @@ WORKLOADS = {
         numpy_loop=True,
         plans={
             "cpu": Plan(steps=20, repeats=5, warmup=3, fit_batches=16, fit_repeats=3, batch=128),
-            "gpu": Plan(steps=100, repeats=5, warmup=5, fit_batches=200, fit_repeats=3, batch=128),
+            "gpu": Plan(steps=300, repeats=5, warmup=5, fit_batches=200, fit_repeats=3, batch=128),
         },
     ),
     "cnn": Workload(

@@ -8,8 +8,23 @@ def _writable(*groups):
     return all(getattr(array.flags, "writeable", True) for group in groups for array in group)
 
 
+def _scratch_space(xp):
+    """`like(array)`: a scratch array of the shape and dtype of `array`, a view of one buffer kept between
+    calls, so that a step allocates (and the OS zero-fills) no fresh pages for it."""
+    buffers = {}
+
+    def like(array):
+        buffer = buffers.get(array.dtype)
+        if buffer is None or buffer.size < array.size:
+            buffer = buffers[array.dtype] = xp.empty(array.size, dtype=array.dtype)
+        return buffer[:array.size].reshape(array.shape)
+
+    return like
+
+
 def make_adam(xp):
     """Adam (Keras form: bias corrections folded into `lr_t`) with optional decoupled weight decay."""
+    scratch_like = _scratch_space(xp)
 
     def adam(params, grads, ms, vs, lr_t, beta_1, beta_2, epsilon, decay=0.0):
         """p *= 1 - decay; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr_t m / (sqrt(v) + eps)."""
@@ -17,7 +32,7 @@ def make_adam(xp):
             return False
         keep, one_minus_b1, one_minus_b2 = 1.0 - decay, 1.0 - beta_1, 1.0 - beta_2
         for param, grad, m, v in zip(params, grads, ms, vs):
-            scratch = xp.empty_like(param)
+            scratch = scratch_like(param)
             if decay:
                 param *= keep
             m *= beta_1
