@@ -105,6 +105,21 @@ def test_calling_a_model_on_data_directly(backend):
                                atol=1e-6)
 
 
+def test_every_new_kind_of_input_is_checked_even_after_good_calls(backend):
+    """model(x) checks an input once per type, dtype and shape; a new shape or float64 data is
+    checked and converted again, never passed through on the strength of an earlier call."""
+    inputs = Input(shape=(3,), name="three")
+    model = on(backend, Model(inputs, Dense(2, name="t")(inputs)))
+    data = RNG.standard_normal((4, 3)).astype("float32")
+    first = backend.to_numpy(model(data))
+    np.testing.assert_allclose(backend.to_numpy(model(data)), first)
+    with pytest.raises(ValueError, match=r"'three'.*\(3,\).*\(5,\)"):
+        model(RNG.standard_normal((4, 5)).astype("float32"))
+    as_float64 = backend.to_numpy(model(data.astype("float64")))
+    assert as_float64.dtype == np.float32
+    np.testing.assert_allclose(as_float64, first, rtol=1e-6)
+
+
 # --- checks made while the graph is built -----------------------------------------------------------------------
 def test_layer_call_checks_shapes_at_once():
     a = Input(shape=(4,), name="feat4")

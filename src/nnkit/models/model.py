@@ -27,6 +27,7 @@ class Model(Layer):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._trainer = None
         self._placed_on = None
+        self._checked_call = None
         self.optimizer = None
         self.stop_training = False
         self.history = None
@@ -135,10 +136,15 @@ class Model(Layer):
     def _call_compiled(self, inputs):
         """model(x) on a compiling backend (JAX): the jitted forward pass, not one dispatch per op."""
         trainer = self._prediction_trainer()
-        keep = trainer.backend.is_array
-        flat = [as_host_array(value, "inputs", keep) for value in self._flatten_inputs(inputs)]
-        trainer._ensure_model(flat)
-        self._check_input_shapes(flat)
+        flat = self._flatten_inputs(inputs)
+        signature = (trainer, [(type(value), getattr(value, "dtype", None), getattr(value, "shape", None))
+                               for value in flat])
+        if signature != self._checked_call:  # convert and check once per kind of input, not on every call
+            keep = trainer.backend.is_array
+            flat = [as_host_array(value, "inputs", keep) for value in flat]
+            trainer._ensure_model(flat)
+            self._check_input_shapes(flat)
+            self._checked_call = (trainer, [(type(value), value.dtype, value.shape) for value in flat])
         return self._pack_outputs(trainer.predict_batch(flat))
 
     # --- compile and train ----------------------------------------------------------------------------------
@@ -283,7 +289,9 @@ class Model(Layer):
 def _on_backend(inputs, backend):
     """Inputs (an array, a list or a dict of arrays) as arrays of `backend`."""
     def convert(value):
-        return value if backend.is_array(value) else backend.asarray(as_host_array(value, "inputs"))
+        if backend.is_array(value) and not backend.host_memory:
+            return value
+        return backend.asarray(as_host_array(value, "inputs"))  # float data in floatx, as Keras casts inputs
 
     if isinstance(inputs, dict):
         return {key: convert(value) for key, value in inputs.items()}
