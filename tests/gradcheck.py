@@ -49,6 +49,7 @@ straddling a kink disagree with any one-sided derivative. Keep arrays small (FD 
 element).
 """
 import contextlib
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -338,3 +339,44 @@ def jax_params(cases, on_jax=lambda name, case: True):
     import pytest
 
     return [pytest.param(case, id=name) for name, case in cases.items() if on_jax(name, case)]
+
+
+class Case(NamedTuple):
+    """An op under test: `fn` on backend arrays, `ref` its NumPy float64 reference, the host `inputs`."""
+    fn: Callable
+    ref: Callable
+    inputs: tuple
+    grad: bool = True  # False: nothing to differentiate (no gradient checks, float32 check of the output only)
+    jax: bool = True  # False: a variant of a sweep that runs on the tape backends only (see backend_params)
+    wrt: tuple = None  # arguments to differentiate (default: every floating one)
+
+
+def conformance_tests(cases):
+    """The four checks every op case passes, as test functions for a test module to bind to its names:
+    the forward against the float64 reference and float32 in, float32 out, on every backend; gradients
+    against central differences on every backend; the tape's gradients against jax.grad."""
+    import pytest
+
+    def on_jax(name, case):
+        return case.jax
+
+    differentiable = {name: case for name, case in cases.items() if case.grad}
+
+    @pytest.mark.parametrize("backend, case", backend_params(cases, on_jax), indirect=["backend"])
+    def test_forward_matches_float64_reference(backend, case):
+        check_forward(case.fn, case.ref, *case.inputs)
+
+    @pytest.mark.parametrize("backend, case", backend_params(cases, on_jax), indirect=["backend"])
+    def test_float32_stays_float32(backend, case):
+        check_float32(case.fn, *case.inputs, grad=case.grad)
+
+    @pytest.mark.parametrize("backend, case", backend_params(differentiable, on_jax), indirect=["backend"])
+    def test_gradient_matches_finite_differences(backend, case):
+        check_gradients(case.fn, *case.inputs, wrt=case.wrt)
+
+    @pytest.mark.parametrize("case", jax_params(differentiable, on_jax))
+    def test_tape_gradient_matches_jax(case):
+        check_tape_matches_jax(case.fn, *case.inputs, wrt=case.wrt)
+
+    return (test_forward_matches_float64_reference, test_float32_stays_float32,
+            test_gradient_matches_finite_differences, test_tape_gradient_matches_jax)

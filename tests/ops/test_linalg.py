@@ -1,22 +1,10 @@
 """nnkit.ops.linalg.matmul: 1-D, 2-D, batched, broadcast and N-D @ 2-D products and their gradients."""
-from typing import Callable, NamedTuple
 
 import numpy as np
-import pytest
 
 import nnkit.ops as ops
-from gradcheck import (
-    backend_params, check_float32, check_forward, check_gradients, check_tape_matches_jax, jax_params, to_host,
-)
+from gradcheck import Case, conformance_tests, to_host
 from nnkit.ops.variable import Variable
-
-
-class Case(NamedTuple):
-    fn: Callable
-    ref: Callable
-    inputs: tuple
-    grad: bool = True
-    jax: bool = True
 
 
 def _rand(shape, seed):
@@ -60,27 +48,8 @@ CASES = {
 CASES["operator-@"] = Case(lambda a, b: a @ b if not isinstance(a, np.ndarray) else ops.matmul(a, b), _np_matmul,
                            (_rand((2, 3), 3), _rand((3, 2), 4)), jax=False)
 
-ALL = backend_params(CASES, lambda name, case: case.jax)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_forward_matches_einsum_reference(backend, case):
-    check_forward(case.fn, case.ref, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_float32_stays_float32(backend, case):
-    check_float32(case.fn, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_gradient_matches_finite_differences(backend, case):
-    check_gradients(case.fn, *case.inputs)
-
-
-@pytest.mark.parametrize("case", jax_params(CASES, lambda name, case: case.jax))
-def test_tape_gradient_matches_jax(case):
-    check_tape_matches_jax(case.fn, *case.inputs)
+(test_forward_matches_float64_reference, test_float32_stays_float32, test_gradient_matches_finite_differences,
+ test_tape_gradient_matches_jax) = conformance_tests(CASES)
 
 
 def test_matmul_operator_on_variables(backend):

@@ -1,23 +1,11 @@
 """nnkit.ops.math: forward against NumPy float64 references, gradients against finite differences and jax.grad."""
 import math
-from typing import Callable, NamedTuple
 
 import numpy as np
 import pytest
 
 import nnkit.ops as ops
-from gradcheck import (
-    backend_params, check_float32, check_forward, check_gradients, check_tape_matches_jax, float64_enabled,
-    jax_params, to_host,
-)
-
-
-class Case(NamedTuple):
-    fn: Callable
-    ref: Callable
-    inputs: tuple
-    grad: bool = True
-    jax: bool = True  # False: a variant of a sweep that runs on the tape backends only (see backend_params)
+from gradcheck import Case, conformance_tests, float64_enabled, to_host
 
 
 def signed(shape, seed, lo=0.3, hi=2.0):
@@ -124,28 +112,8 @@ CASES["round-as-constant"] = Case(lambda x: ops.multiply(x, ops.round(x)), lambd
 # (Finite differences see through stop_gradient, so its gradient is tested separately below.)
 CASES["stop_gradient"] = Case(lambda x: ops.multiply(x, ops.stop_gradient(x)), lambda x: x * x, (uniform((3,), 12),), False)
 
-ALL = backend_params(CASES, lambda name, case: case.jax)
-WITH_GRAD = backend_params({k: c for k, c in CASES.items() if c.grad}, lambda name, case: case.jax)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_forward_matches_numpy_reference(backend, case):
-    check_forward(case.fn, case.ref, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_float32_stays_float32(backend, case):
-    check_float32(case.fn, *case.inputs, grad=case.grad)
-
-
-@pytest.mark.parametrize("backend, case", WITH_GRAD, indirect=["backend"])
-def test_gradient_matches_finite_differences(backend, case):
-    check_gradients(case.fn, *case.inputs)
-
-
-@pytest.mark.parametrize("case", jax_params({k: c for k, c in CASES.items() if c.grad}, lambda name, case: case.jax))
-def test_tape_gradient_matches_jax(case):
-    check_tape_matches_jax(case.fn, *case.inputs)
+(test_forward_matches_float64_reference, test_float32_stays_float32, test_gradient_matches_finite_differences,
+ test_tape_gradient_matches_jax) = conformance_tests(CASES)
 
 
 # --- ops without gradients: exact forward values and dtypes ---------------------------------------

@@ -1,26 +1,13 @@
 """nnkit.ops.nn: activations, softmax family, crossentropies, one-hot, gathers, dropout, moments."""
 import math
-from typing import Callable, NamedTuple
 
 import numpy as np
 import pytest
 
 import nnkit.ops as ops
-from gradcheck import (
-    backend_params, check_float32, check_forward, check_gradients, check_tape_matches_jax, jax_params, to_host,
-)
+from gradcheck import Case, conformance_tests, to_host
 from nnkit.backends import active, get_backend
 from nnkit.config import epsilon
-
-
-
-class Case(NamedTuple):
-    fn: Callable
-    ref: Callable
-    inputs: tuple
-    grad: bool = True
-    jax: bool = True
-    wrt: tuple = None  # arguments to differentiate (default: every floating one)
 
 
 def _rng(seed):
@@ -206,27 +193,8 @@ CASES = {
     ),
 }
 
-ALL = backend_params(CASES, lambda name, case: case.jax)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_forward_matches_numpy_reference(backend, case):
-    check_forward(case.fn, case.ref, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_float32_stays_float32(backend, case):
-    check_float32(case.fn, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_gradient_matches_finite_differences(backend, case):
-    check_gradients(case.fn, *case.inputs, wrt=case.wrt)
-
-
-@pytest.mark.parametrize("case", jax_params(CASES, lambda name, case: case.jax))
-def test_tape_gradient_matches_jax(case):
-    check_tape_matches_jax(case.fn, *case.inputs, wrt=case.wrt)
+(test_forward_matches_float64_reference, test_float32_stays_float32, test_gradient_matches_finite_differences,
+ test_tape_gradient_matches_jax) = conformance_tests(CASES)
 
 
 # --- crossentropies at extreme logits ---------------------------------------------------------------

@@ -1,19 +1,10 @@
 """nnkit.ops.reduction: every reduction over axis/keepdims variants, against NumPy float64 references."""
-from typing import Callable, NamedTuple
 
 import numpy as np
 import pytest
 
 import nnkit.ops as ops
-from gradcheck import backend_params, check_float32, check_forward, check_gradients, check_tape_matches_jax, jax_params, to_host
-
-
-class Case(NamedTuple):
-    fn: Callable
-    ref: Callable
-    inputs: tuple
-    grad: bool = True
-    jax: bool = True  # False: a variant of a sweep that runs on the tape backends only (see backend_params)
+from gradcheck import Case, conformance_tests, to_host
 
 
 X = np.random.default_rng(0).uniform(-2.0, 2.0, (2, 3, 4))  # distinct values: no max/min ties
@@ -69,27 +60,8 @@ CASES["prod-with-zeros-axis=None"] = Case(lambda x: ops.prod(x[0]), lambda x: np
 CASES["logsumexp-large"] = Case(lambda x: ops.logsumexp(x, axis=-1), lambda x: _np_logsumexp(x, axis=-1), (X * 400.0,))
 CASES["sum-0d"] = Case(ops.sum, np.sum, (np.array(1.5),))
 
-ALL = backend_params(CASES, lambda name, case: case.jax)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_forward_matches_numpy_reference(backend, case):
-    check_forward(case.fn, case.ref, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_float32_stays_float32(backend, case):
-    check_float32(case.fn, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_gradient_matches_finite_differences(backend, case):
-    check_gradients(case.fn, *case.inputs)
-
-
-@pytest.mark.parametrize("case", jax_params(CASES, lambda name, case: case.jax))
-def test_tape_gradient_matches_jax(case):
-    check_tape_matches_jax(case.fn, *case.inputs)
+(test_forward_matches_float64_reference, test_float32_stays_float32, test_gradient_matches_finite_differences,
+ test_tape_gradient_matches_jax) = conformance_tests(CASES)
 
 
 @pytest.mark.parametrize("op", [ops.max, ops.min])

@@ -1,21 +1,10 @@
 """nnkit.ops.shape: reshapes, joins, splits, indexing (basic and advanced), pad, tile, repeat."""
-from typing import Callable, NamedTuple
 
 import numpy as np
 import pytest
 
 import nnkit.ops as ops
-from gradcheck import (
-    backend_params, check_float32, check_forward, check_gradients, check_tape_matches_jax, jax_params, to_host,
-)
-
-
-class Case(NamedTuple):
-    fn: Callable
-    ref: Callable
-    inputs: tuple
-    grad: bool = True
-    jax: bool = True
+from gradcheck import Case, conformance_tests, to_host
 
 
 def _rand(shape, seed):
@@ -107,27 +96,8 @@ CASES = {
     "repeat-axis-1": Case(lambda x: ops.repeat(x, 3, axis=-1), lambda x: x[..., np.arange(12) // 3], (X,), jax=False),
 }
 
-ALL = backend_params(CASES, lambda name, case: case.jax)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_forward_matches_numpy_reference(backend, case):
-    check_forward(case.fn, case.ref, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_float32_stays_float32(backend, case):
-    check_float32(case.fn, *case.inputs)
-
-
-@pytest.mark.parametrize("backend, case", ALL, indirect=["backend"])
-def test_gradient_matches_finite_differences(backend, case):
-    check_gradients(case.fn, *case.inputs)
-
-
-@pytest.mark.parametrize("case", jax_params(CASES, lambda name, case: case.jax))
-def test_tape_gradient_matches_jax(case):
-    check_tape_matches_jax(case.fn, *case.inputs)
+(test_forward_matches_float64_reference, test_float32_stays_float32, test_gradient_matches_finite_differences,
+ test_tape_gradient_matches_jax) = conformance_tests(CASES)
 
 
 def test_getitem_repeated_index_accumulates_exact_counts(backend):
