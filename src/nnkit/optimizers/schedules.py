@@ -42,23 +42,23 @@ def _ceil(x):
     return ops.negative(ops.floor(ops.negative(x)))
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """initial_learning_rate * decay_rate ** (step / decay_steps); the exponent floored when `staircase`."""
+class _RatioDecay(LearningRateSchedule):
+    """Keras' (initial_learning_rate, decay_steps, decay_rate, staircase) schedules: a decay of the initial
+    rate by decay_rate as a function of step / decay_steps, floored when `staircase`."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         _positive_steps("decay_steps", decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
         self.staircase = staircase
-        self.name = name
+        self.name = name or type(self).__name__
 
-    def __call__(self, step):
+    def _initial_and_progress(self, step):
+        """(the initial rate in floatx, step / decay_steps, floored when `staircase`)."""
         initial = _rate(self.initial_learning_rate)
-        p = ops.divide(ops.cast(step, initial.dtype), self.decay_steps)
-        if self.staircase:
-            p = ops.floor(p)
-        return ops.multiply(initial, ops.power(self.decay_rate, p))
+        progress = ops.divide(ops.cast(step, initial.dtype), self.decay_steps)
+        return initial, ops.floor(progress) if self.staircase else progress
 
     def get_config(self):
         return {
@@ -68,6 +68,14 @@ class ExponentialDecay(LearningRateSchedule):
             "staircase": self.staircase,
             "name": self.name,
         }
+
+
+class ExponentialDecay(_RatioDecay):
+    """initial_learning_rate * decay_rate ** (step / decay_steps); the exponent floored when `staircase`."""
+
+    def __call__(self, step):
+        initial, progress = self._initial_and_progress(step)
+        return ops.multiply(initial, ops.power(self.decay_rate, progress))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -136,32 +144,12 @@ class PolynomialDecay(LearningRateSchedule):
         }
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RatioDecay):
     """initial_learning_rate / (1 + decay_rate * step / decay_steps); the ratio floored when `staircase`."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        _positive_steps("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
     def __call__(self, step):
-        initial = _rate(self.initial_learning_rate)
-        p = ops.divide(ops.cast(step, initial.dtype), self.decay_steps)
-        if self.staircase:
-            p = ops.floor(p)
-        return ops.divide(initial, ops.add(1.0, ops.multiply(self.decay_rate, p)))
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        initial, progress = self._initial_and_progress(step)
+        return ops.divide(initial, ops.add(1.0, ops.multiply(self.decay_rate, progress)))
 
 
 def _cosine(fraction, alpha):
