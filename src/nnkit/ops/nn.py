@@ -235,6 +235,13 @@ def _logits_behind(output, producer, axis=None):
     return output.parents[0][1]
 
 
+def _normalized_and_clipped(probabilities, axis):
+    """Keras' treatment of probabilities before the log: rescaled to sum to 1 over `axis`, then clipped
+    to [epsilon, 1 - epsilon]."""
+    probabilities = divide(probabilities, reduce_sum(probabilities, axis=axis, keepdims=True))
+    return clip(probabilities, epsilon(), 1.0 - epsilon())
+
+
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Crossentropy between one-hot (or soft) targets and probabilities or logits, over `axis`."""
     if from_logits:
@@ -242,9 +249,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     logits = _logits_behind(output, softmax, axis)
     if logits is not None:
         return softmax_probability_cross_entropy(target, logits, axis=axis)
-    output = divide(output, reduce_sum(output, axis=axis, keepdims=True))
-    output = clip(output, epsilon(), 1.0 - epsilon())
-    return -reduce_sum(multiply(target, log(output)), axis=axis)
+    return -reduce_sum(multiply(target, log(_normalized_and_clipped(output, axis))), axis=axis)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
@@ -255,10 +260,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     logits = _logits_behind(output, softmax, axis)
     if logits is not None:
         return sparse_softmax_probability_cross_entropy(target, logits, axis=axis)
-    output = divide(output, reduce_sum(output, axis=axis, keepdims=True))
-    output = clip(output, epsilon(), 1.0 - epsilon())
     hot = one_hot(target, output.shape[axis], dtype=output.dtype, axis=axis)
-    return -reduce_sum(multiply(hot, log(output)), axis=axis)
+    return -reduce_sum(multiply(hot, log(_normalized_and_clipped(output, axis))), axis=axis)
 
 
 def binary_crossentropy(target, output, from_logits=False):
