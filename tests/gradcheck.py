@@ -177,6 +177,26 @@ def numeric_gradient(fn, *arrays, eps=1e-6, wrt=None, seed=0, jit=False):
         return value, grads
 
 
+def _value_and_grad(fn, host, wrt, seed, jit):
+    """(value, gradients) of the projected output of `fn` at the host arrays, from the active backend's
+    value_and_grad with respect to the arguments at `wrt` (compiled with the backend's jit when `jit`)."""
+    backend = active.backend
+    objective = _projected(fn, seed)
+
+    def loss(params, *args):
+        args = list(args)
+        for i, p in zip(wrt, params):
+            args[i] = p
+        return objective(*args), None
+
+    value_and_grad = backend.value_and_grad(loss)
+    if jit:
+        value_and_grad = backend.jit(value_and_grad)
+    args = [backend.asarray(a) for a in host]
+    (value, _), grads = value_and_grad([args[i] for i in wrt], *args)
+    return value, grads
+
+
 def backend_gradient(fn, *arrays, wrt=None, seed=0, jit=False):
     """The gradient of the projected output of `fn` from the active backend's value_and_grad, in float64.
 
@@ -184,21 +204,8 @@ def backend_gradient(fn, *arrays, wrt=None, seed=0, jit=False):
     as a train step would be; `jit=False` runs it eagerly.
     """
     with float64_enabled():
-        backend = active.backend
         host, wrt = _prepare(arrays, wrt)
-        objective = _projected(fn, seed)
-
-        def loss(params, *args):
-            args = list(args)
-            for i, p in zip(wrt, params):
-                args[i] = p
-            return objective(*args), None
-
-        value_and_grad = backend.value_and_grad(loss)
-        if jit:
-            value_and_grad = backend.jit(value_and_grad)
-        args = [backend.asarray(a) for a in host]
-        (value, _), grads = value_and_grad([args[i] for i in wrt], *args)
+        value, grads = _value_and_grad(fn, host, wrt, seed, jit)
         grads = [to_host(g) for g in grads]
         for i, g in zip(wrt, grads):
             if g.shape != host[i].shape:
@@ -296,19 +303,7 @@ def check_float32(fn, *arrays, wrt=None, grad=True, seed=0, jit=False):
     if not grad or not backend.uses_tape:
         return
     wrt = tuple(i for i, a in enumerate(host) if a.dtype.kind == "f") if wrt is None else tuple(wrt)
-    objective = _projected(fn, seed)
-
-    def loss(params, *args):
-        args = list(args)
-        for i, p in zip(wrt, params):
-            args[i] = p
-        return objective(*args), None
-
-    value_and_grad = backend.value_and_grad(loss)
-    if jit:
-        value_and_grad = backend.jit(value_and_grad)
-    args = [backend.asarray(a) for a in host]
-    (value, _), grads = value_and_grad([args[i] for i in wrt], *args)
+    value, grads = _value_and_grad(fn, host, wrt, seed, jit)
     assert np.dtype(value.dtype) == np.float32, f"{backend.name} loss is {value.dtype}, not float32"
     for i, g in zip(wrt, grads):
         assert np.dtype(g.dtype) == np.float32, f"{backend.name} gradient of argument {i} is {g.dtype}"

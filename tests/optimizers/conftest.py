@@ -1,4 +1,5 @@
-"""Shared fixtures for the optimizer tests: a fixed float64 problem and a runner over the active backend."""
+"""Shared fixtures for the optimizer tests: a fixed float64 problem, a runner over the active backend and the
+same run through optax, the independent reference."""
 import numpy as np
 import pytest
 
@@ -53,3 +54,24 @@ def assert_trajectories_close():
                 np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"step {step}, param {index}")
 
     return assert_close
+
+
+@pytest.fixture
+def optax_trajectory():
+    """run(make_transform, params, grads) -> the parameters after each step of `make_transform(optax)` (skips
+    the test when optax or JAX is missing)."""
+
+    def run(make_transform, params, grads):
+        optax = pytest.importorskip("optax")
+        jnp = pytest.importorskip("jax.numpy")
+        transform = make_transform(optax)
+        values = [jnp.asarray(p) for p in params]
+        state = transform.init(values)
+        trajectory = []
+        for step_grads in grads:
+            updates, state = transform.update([jnp.asarray(g) for g in step_grads], state, values)
+            values = optax.apply_updates(values, updates)
+            trajectory.append([np.asarray(v) for v in values])
+        return trajectory
+
+    return run

@@ -39,18 +39,9 @@ def test_defaults():
     assert optimizer.slot_names == ("accumulated_grad", "accumulated_delta_var")
 
 
-def test_matches_optax(float64, problem, run_optimizer, assert_trajectories_close):
-    optax = pytest.importorskip("optax")
-    jnp = pytest.importorskip("jax.numpy")
+def test_matches_optax(float64, problem, run_optimizer, optax_trajectory, assert_trajectories_close):
     params, grads = problem
+    theirs = optax_trajectory(lambda optax: optax.adadelta(1.0, rho=0.9, eps=1e-4), params, grads)
     with active.using(get_backend("numpy")):
         ours = run_optimizer(Adadelta(1.0, rho=0.9, epsilon=1e-4), params, grads)
-    transform = optax.adadelta(1.0, rho=0.9, eps=1e-4)
-    values = [jnp.asarray(p) for p in params]
-    state = transform.init(values)
-    theirs = []
-    for step_grads in grads:
-        updates, state = transform.update([jnp.asarray(g) for g in step_grads], state, values)
-        values = optax.apply_updates(values, updates)
-        theirs.append([np.asarray(v) for v in values])
     assert_trajectories_close(ours, theirs, rtol=1e-10)

@@ -43,18 +43,9 @@ def test_defaults_and_validation():
         Adagrad(initial_accumulator_value=-1.0)
 
 
-def test_matches_optax(float64, problem, run_optimizer, assert_trajectories_close):
-    optax = pytest.importorskip("optax")
-    jnp = pytest.importorskip("jax.numpy")
+def test_matches_optax(float64, problem, run_optimizer, optax_trajectory, assert_trajectories_close):
     params, grads = problem
+    theirs = optax_trajectory(lambda optax: optax.adagrad(0.5, initial_accumulator_value=0.1, eps=1e-7), params, grads)
     with active.using(get_backend("numpy")):
         ours = run_optimizer(Adagrad(0.5), params, grads)
-    transform = optax.adagrad(0.5, initial_accumulator_value=0.1, eps=1e-7)
-    values = [jnp.asarray(p) for p in params]
-    state = transform.init(values)
-    theirs = []
-    for step_grads in grads:
-        updates, state = transform.update([jnp.asarray(g) for g in step_grads], state, values)
-        values = optax.apply_updates(values, updates)
-        theirs.append([np.asarray(v) for v in values])
     assert_trajectories_close(ours, theirs, rtol=1e-10)

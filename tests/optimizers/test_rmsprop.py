@@ -61,19 +61,11 @@ def test_slots_follow_the_configuration():
 
 
 @pytest.mark.parametrize("config", CONFIGS[2:], ids=str)
-def test_matches_optax(float64, problem, run_optimizer, assert_trajectories_close, config):
-    optax = pytest.importorskip("optax")
-    jnp = pytest.importorskip("jax.numpy")
+def test_matches_optax(float64, problem, run_optimizer, optax_trajectory, assert_trajectories_close, config):
     params, grads = problem
+    theirs = optax_trajectory(lambda optax: optax.rmsprop(config["learning_rate"], decay=0.9, eps=1e-7,
+                                                          centered=config.get("centered", False),
+                                                          momentum=config.get("momentum")), params, grads)
     with active.using(get_backend("numpy")):
         ours = run_optimizer(RMSprop(**config), params, grads)
-    transform = optax.rmsprop(config["learning_rate"], decay=0.9, eps=1e-7, centered=config.get("centered", False),
-                              momentum=config.get("momentum"))
-    values = [jnp.asarray(p) for p in params]
-    state = transform.init(values)
-    theirs = []
-    for step_grads in grads:
-        updates, state = transform.update([jnp.asarray(g) for g in step_grads], state, values)
-        values = optax.apply_updates(values, updates)
-        theirs.append([np.asarray(v) for v in values])
     assert_trajectories_close(ours, theirs, rtol=1e-10)

@@ -109,18 +109,9 @@ def test_state_has_momentum_only_when_used():
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
-def test_matches_optax(float64, problem, run_optimizer, assert_trajectories_close, nesterov):
-    optax = pytest.importorskip("optax")
-    jnp = pytest.importorskip("jax.numpy")
+def test_matches_optax(float64, problem, run_optimizer, optax_trajectory, assert_trajectories_close, nesterov):
     params, grads = problem
+    theirs = optax_trajectory(lambda optax: optax.sgd(0.1, momentum=0.9, nesterov=nesterov), params, grads)
     with active.using(get_backend("numpy")):
         ours = run_optimizer(SGD(0.1, momentum=0.9, nesterov=nesterov), params, grads)
-    transform = optax.sgd(0.1, momentum=0.9, nesterov=nesterov)
-    values = [jnp.asarray(p) for p in params]
-    state = transform.init(values)
-    theirs = []
-    for step_grads in grads:
-        updates, state = transform.update([jnp.asarray(g) for g in step_grads], state, values)
-        values = optax.apply_updates(values, updates)
-        theirs.append([np.asarray(v) for v in values])
     assert_trajectories_close(ours, theirs, rtol=1e-12)
