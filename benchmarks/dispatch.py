@@ -58,61 +58,48 @@ def main(argv=None):
 
     import jax
     import numpy as np
-    import optax
 
     from benchmarks import nnkit_runner
     from benchmarks.baselines import jax_optax
-    from benchmarks.workloads import LEARNING_RATE, WORKLOADS, make_data
+    from benchmarks.context import Context
+    from benchmarks.workloads import WORKLOADS, make_data
     from nnkit.backends.active import using
 
     workload = WORKLOADS["mlp"]
     data = make_data(workload, workload.batch, workload.batch, seed=0)
-    x, y = jax.device_put(data.x_batch), jax.device_put(data.y_batch)
     rows = []
 
-    loss = jax_optax.make_loss(workload, jax_optax.make_apply(workload))
-    optimizer = optax.adam(LEARNING_RATE)
+    def measure(group, label, fn, latency=False, compiled=None):
+        kernels = None if compiled is None else _kernels(compiled)
+        rows.append((group, label, _per_call_ms(fn, latency=latency), kernels))
 
-    def train_step(params, opt_state, x, y):
-        value, grads = jax.value_and_grad(loss)(params, x, y)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, value
-
-    jax_step = jax.jit(train_step, donate_argnums=(0, 1))
-    state = {"params": jax.device_put(jax_optax.init_params(workload, 0))}
-    state["opt"] = optimizer.init(state["params"])
-
-    def run_jax_step():
-        state["params"], state["opt"], value = jax_step(state["params"], state["opt"], x, y)
-        return value
-
-    rows.append(("train", "pure JAX step", _per_call_ms(run_jax_step),
-                 _kernels(jax_step.lower(state["params"], state["opt"], x, y).compile())))
+    baseline = jax_optax.train_session(workload, data, Context(device=args.device))
+    measure("train", "pure JAX step", baseline.step,
+            compiled=baseline._train_step.lower(baseline.params, baseline.opt_state, baseline.x, baseline.y).compile())
 
     model = nnkit_runner.build_model(workload, "jax", 0)
+    x, y = baseline.x, baseline.y
     train_function = model.make_train_function()
     train_function(x, y)
     trainer = model._trainer
     steps = trainer.steps
-    compiled = steps.train.lower([v.value for v in steps.trainable], [], trainer.optimizer.state,
-                                 trainer.metric_values, None, [x], [y], None).compile()
-    with using(trainer.backend):
-        rows.append(("train", "nnkit compiled step + bookkeeping", _per_call_ms(
-            lambda: trainer._train(steps.train, [x], [y], None)[0]["loss"]), _kernels(compiled)))
-    rows.append(("train", "nnkit make_train_function()", _per_call_ms(lambda: train_function(x, y)["loss"]), None))
+    with using(trainer.backend):  # what make_train_function sets up around the compiled step
+        measure("train", "nnkit compiled step + bookkeeping",
+                lambda: trainer._train(steps.train, [x], [y], None)[0]["loss"], compiled=steps.train.lower([v.value for v in steps.trainable], [], trainer.optimizer.state,
+                                           trainer.metric_values, None, [x], [y], None).compile())
+    measure("train", "nnkit make_train_function()", lambda: train_function(x, y)["loss"])
 
     one = np.asarray(data.x_batch[:1])
     apply, activation = jax_optax.make_apply(workload), jax_optax.output_activation(workload)
     forward = jax.jit(lambda params, inputs: activation(apply(params, inputs)))
-    rows.append(("model(x)", "jitted forward, NumPy input", _per_call_ms(lambda: forward(state["params"], one), latency=True), None))
-    rows.append(("model(x)", "nnkit model(x)", _per_call_ms(lambda: model(one), latency=True), None))
+    measure("model(x)", "jitted forward, NumPy input", lambda: forward(baseline.params, one), latency=True)
+    measure("model(x)", "nnkit model(x)", lambda: model(one), latency=True)
     with using(trainer.backend):  # what model(x) sets up around the compiled predict step
-        rows.append(("model(x)", "nnkit compiled predict step", _per_call_ms(lambda: trainer.predict_batch([one])[0], latency=True),
-                     None))
+        measure("model(x)", "nnkit compiled predict step", lambda: trainer.predict_batch([one])[0], latency=True)
 
     add = jax.jit(lambda a, b: a + b)
     scalar = jax.device_put(np.float32(1.0))
-    rows.append(("floor", "trivial jitted call, device argument", _per_call_ms(lambda: add(scalar, scalar), latency=True), None))
+    measure("floor", "trivial jitted call, device argument", lambda: add(scalar, scalar), latency=True)
 
     print(f"JAX {jax.__version__} on {jax.devices()[0].device_kind} ({args.device}); ms per call")
     for group, label, ms, kernels in rows:

@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 from benchmarks.measure import NotAvailable
-from benchmarks.workloads import LEARNING_RATE, LSTM, Conv2D, Dense, Flatten, MaxPool2D
+from benchmarks.workloads import LEARNING_RATE, LSTM, Conv2D, Dense, Flatten, MaxPool2D, keras_style_stack
 
 BACKENDS = ("numpy", "jax", "cupy")
 _REPO_SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
@@ -133,19 +133,7 @@ def build_model(workload, backend, seed):
         raise NotAvailable("nnkit.optimizers.Adam missing")
     try:
         _seed(nnkit, seed)
-        stack = [layers.Input(shape=tuple(workload.input_shape))]
-        for layer in workload.layers:
-            if isinstance(layer, Conv2D):
-                stack.append(layers.Conv2D(layer.filters, layer.kernel, padding=layer.padding,
-                                           activation=layer.activation))
-            elif isinstance(layer, MaxPool2D):
-                stack.append(layers.MaxPooling2D(layer.pool))
-            elif isinstance(layer, Flatten):
-                stack.append(layers.Flatten())
-            elif isinstance(layer, LSTM):
-                stack.append(layers.LSTM(layer.units))
-            else:
-                stack.append(layers.Dense(layer.units, activation=layer.activation))
+        stack = keras_style_stack(layers, workload)
         model = sequential(stack)
         model.compile(optimizer=optimizers.Adam(LEARNING_RATE), loss=workload.loss, backend=backend)
     except NotAvailable:

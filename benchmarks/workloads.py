@@ -217,6 +217,26 @@ class Data:
         return None if self.labels is None else self.labels[: self.batch]
 
 
+def keras_style_stack(layers, workload):
+    """The workload as the layer list for `Sequential`, built with a Keras-style `layers` module (Keras' own
+    or nnkit's: both take the same calls)."""
+    stack = [layers.Input(shape=tuple(workload.input_shape))]
+    for layer in workload.layers:
+        if isinstance(layer, Conv2D):
+            stack.append(layers.Conv2D(layer.filters, layer.kernel, padding=layer.padding, activation=layer.activation))
+        elif isinstance(layer, MaxPool2D):
+            stack.append(layers.MaxPooling2D(layer.pool))
+        elif isinstance(layer, Flatten):
+            stack.append(layers.Flatten())
+        elif isinstance(layer, LSTM):
+            stack.append(layers.LSTM(layer.units))
+        elif isinstance(layer, Dense):
+            stack.append(layers.Dense(layer.units, activation=layer.activation))
+        else:
+            raise TypeError(f"unknown workload layer {layer!r}")
+    return stack
+
+
 def make_data(workload, n_samples, batch, seed=0):
     """Synthetic, learnable data: random inputs and labels produced by a fixed random 'teacher'.
 

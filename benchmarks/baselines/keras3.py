@@ -9,7 +9,7 @@ import importlib.util
 import os
 import sys
 
-from benchmarks.workloads import LEARNING_RATE, LSTM, Conv2D, Dense, Flatten, MaxPool2D
+from benchmarks.workloads import LEARNING_RATE, keras_style_stack
 
 NAME = "keras"
 LIBRARY = "jax"  # the backend Keras runs on here
@@ -38,25 +38,12 @@ def not_applicable(workload, ctx):
 
 
 def build_model(workload, seed):
-    """A compiled keras.Sequential for the workload (Keras-style API, shared by the nnkit runner's logic)."""
+    """A compiled keras.Sequential for the workload: the same layer calls nnkit is built with."""
     import keras
     from keras import layers
 
     keras.utils.set_random_seed(seed)
-    stack = [keras.Input(shape=tuple(workload.input_shape))]
-    for layer in workload.layers:
-        if isinstance(layer, Conv2D):
-            stack.append(layers.Conv2D(layer.filters, layer.kernel, padding=layer.padding, activation=layer.activation))
-        elif isinstance(layer, MaxPool2D):
-            stack.append(layers.MaxPooling2D(layer.pool))
-        elif isinstance(layer, Flatten):
-            stack.append(layers.Flatten())
-        elif isinstance(layer, LSTM):
-            stack.append(layers.LSTM(layer.units))
-        elif isinstance(layer, Dense):
-            stack.append(layers.Dense(layer.units, activation=layer.activation))
-        else:
-            raise TypeError(layer)
+    stack = keras_style_stack(layers, workload)
     model = keras.Sequential(stack)
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=workload.loss)
     return model
