@@ -40,6 +40,15 @@ class StepFunctions:
             new_state = scope.current()[len(self.trainable):]
         return outputs, new_state, context.losses
 
+    def _total_loss(self, params, y, outputs, sample_weight, added):
+        """(compiled loss + weight regularization + losses added by layers, the per-output losses)."""
+        loss, output_losses = self.compile_loss(y, outputs, sample_weight)
+        for index, regularizer in self.regularized:
+            loss = add(loss, regularizer(params[index]))
+        for extra in added:
+            loss = add(loss, extra)
+        return loss, output_losses
+
     def _update_metrics(self, metric_values, y, outputs, sample_weight, loss, output_losses):
         with Assigned(self.metric_variables, metric_values) as scope:
             self.compile_metrics.update(y, outputs, sample_weight, loss, output_losses, outputs[0].shape[0])
@@ -56,11 +65,7 @@ class StepFunctions:
 
         def loss_fn(trainable_values):
             outputs, new_state, added = self._forward(trainable_values, state, x, True, step_key)
-            loss, output_losses = self.compile_loss(y, outputs, sample_weight)
-            for index, regularizer in self.regularized:
-                loss = add(loss, regularizer(trainable_values[index]))
-            for extra in added:
-                loss = add(loss, extra)
+            loss, output_losses = self._total_loss(trainable_values, y, outputs, sample_weight, added)
             return loss, (outputs, new_state, output_losses)
 
         (loss, (outputs, state, output_losses)), grads = self.backend.value_and_grad(loss_fn)(params)
@@ -83,11 +88,7 @@ class StepFunctions:
 
     def test_step(self, params, state, metric_values, x, y, sample_weight):
         outputs, _, added = self._forward(params, state, x, False, None)
-        loss, output_losses = self.compile_loss(y, outputs, sample_weight)
-        for index, regularizer in self.regularized:
-            loss = add(loss, regularizer(params[index]))
-        for extra in added:
-            loss = add(loss, extra)
+        loss, output_losses = self._total_loss(params, y, outputs, sample_weight, added)
         return self._update_metrics(metric_values, y, outputs, sample_weight, loss, output_losses)
 
     def predict_step(self, params, state, x):

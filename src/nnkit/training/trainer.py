@@ -86,7 +86,8 @@ class Trainer:
         key = self.key if steps.uses_randomness else None  # no key in or out of steps that draw nothing
         params, state, opt_state, self.metric_values, key, logs, *extra = step(
             params, state, self.optimizer.state, self.metric_values, key, *batch)
-        self.key = self.key if key is None else key
+        if key is not None:
+            self.key = key
         for variable, value in zip(trainable, params):
             variable._value = value
         for variable, value in zip(non_trainable, state):
