@@ -261,7 +261,7 @@ def test_crossentropy_at_extreme_logits_has_the_right_size(backend):
     np.testing.assert_allclose(bce, [100.0, 100.0], rtol=1e-6)
 
 
-# --- the tape's softmax/sigmoid -> crossentropy logits path ------------------------------------------
+# --- the softmax/sigmoid -> crossentropy logits path ------------------------------------------
 LOGITS_PATH = {
     "categorical": (
         lambda t, z: ops.categorical_crossentropy(t, ops.softmax(z)),
@@ -289,7 +289,7 @@ LOGITS_PATH = {
 @pytest.mark.parametrize("name", sorted(LOGITS_PATH))
 def test_probability_path_equals_logits_path_where_unclipped(backend, name):
     """crossentropy(t, softmax(z)) == crossentropy(t, z, from_logits=True) in value and gradient (moderate z,
-    so no probability is clipped): on the tape through its logits shortcut, on JAX through the probabilities."""
+    so no probability is clipped), through the fused logits shortcut."""
     via_probs, via_logits, target = LOGITS_PATH[name]
     z = uniform((3, 4), 41)
     results = []
@@ -305,17 +305,21 @@ def test_probability_path_equals_logits_path_where_unclipped(backend, name):
     np.testing.assert_allclose(results[0][0], plain, rtol=1e-5)
 
 
-@pytest.mark.parametrize("loss, producer, target", [
+FUSED = [
     (lambda t, p: ops.categorical_crossentropy(t, p), ops.softmax, np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])),
     (lambda t, p: ops.sparse_categorical_crossentropy(t, p), ops.softmax, np.array([1, 0])),
     (lambda t, p: ops.binary_crossentropy(t, p), ops.sigmoid, np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])),
-])
-def test_fused_tape_path_gives_keras_clipped_values_and_gradients(loss, producer, target):
-    """On the tape, crossentropy(t, softmax(z)) runs as one fused op on the logits; it must compute exactly
-    Keras' clipped-probability formula (the composite path taken off the tape and on JAX): a saturated
-    output costs -log(1e-7) and passes no gradient back."""
-    numpy_backend = get_backend("numpy")
-    z = np.array([[40.0, -40.0, 0.0], [0.3, -0.2, 0.1]])
+]
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compiled"])
+@pytest.mark.parametrize("loss, producer, target", FUSED, ids=["categorical", "sparse", "binary"])
+def test_fused_path_gives_keras_clipped_values_and_gradients(backend, float64, loss, producer, target, compiled):
+    """crossentropy(t, softmax(z)) runs as one fused op on the logits (traced back on the tape, remembered by
+    JAX); it must compute exactly Keras' clipped-probability formula: a saturated output costs -log(1e-7)
+    and passes no gradient back."""
+    z = backend.asarray(np.array([[40.0, -40.0, 0.0], [0.3, -0.2, 0.1]]))
+    target = backend.asarray(target)
 
     def fused(p):
         return ops.sum(loss(target, producer(p[0]))), None
@@ -324,12 +328,47 @@ def test_fused_tape_path_gives_keras_clipped_values_and_gradients(loss, producer
         """The same loss, with the probabilities hidden from the fusion behind a multiplication by one."""
         return ops.sum(loss(target, ops.multiply(producer(p[0]), 1.0))), None
 
-    with active.using(numpy_backend):
-        (value, _), (grad,) = numpy_backend.value_and_grad(fused)([z])
-        expected_value = loss(target, producer(z))
-        (_, _), (expected_grad,) = numpy_backend.value_and_grad(composite)([z])
-    np.testing.assert_allclose(value, np.sum(expected_value), rtol=1e-12)
+    results = []
+    for fn in (fused, composite):
+        step = backend.value_and_grad(fn)
+        step = backend.jit(step) if compiled else step
+        (value, _), (grad,) = step([z])
+        results.append((float(to_host(value)), to_host(grad)))
+    (value, grad), (expected_value, expected_grad) = results
+    assert z.dtype == np.float64
+    np.testing.assert_allclose(value, expected_value, rtol=1e-12)
     np.testing.assert_allclose(grad, expected_grad, atol=1e-12)
+    assert grad[0, 0] == 0.0  # saturated and clipped: no gradient
+
+
+def test_jax_remembers_which_softmax_made_an_output():
+    """On JAX (immutable arrays) the crossentropy finds the logits behind a softmax by the record the backend
+    keeps, inside and outside jit; other arrays have no record."""
+    jax_backend = pytest.importorskip("nnkit.backends.jax_backend").JaxBackend()
+    with active.using(jax_backend):
+        z = jax_backend.asarray(uniform((2, 3), 42).astype(np.float32))
+        probabilities_ = ops.softmax(z, axis=0)
+        primitive, args, kwargs = jax_backend.made_by(probabilities_)
+        assert primitive is ops.softmax and args[0] is z and kwargs == {"axis": 0}
+        assert jax_backend.made_by(z) is None
+        assert jax_backend.made_by(ops.multiply(probabilities_, 1.0)) is None
+
+        def traced(logits):
+            made = jax_backend.made_by(ops.sigmoid(logits))
+            assert made is not None and made[0] is ops.sigmoid and made[1][0] is logits
+            return logits
+
+        jax_backend.jit(traced)(z)
+
+
+def test_relu_passes_no_gradient_at_exactly_zero(backend):
+    """relu'(0) = 0 on every backend (the tape's rule, and JAX's with the same rule), not JAX's 1/2 for a
+    tie inside maximum; zero pre-activations are common (zero padding, zero inputs and biases)."""
+    x = backend.asarray(np.array([-1.0, 0.0, 2.0], np.float32))
+    (_, _), (grad,) = backend.value_and_grad(lambda p: (ops.sum(ops.relu(p[0])), None))([x])
+    np.testing.assert_array_equal(to_host(grad), [0.0, 0.0, 1.0])
+    compiled = backend.jit(backend.value_and_grad(lambda p: (ops.sum(ops.relu(p[0])), None)))
+    np.testing.assert_array_equal(to_host(compiled([x])[1][0]), [0.0, 0.0, 1.0])
 
 
 # --- one_hot -----------------------------------------------------------------------------------------

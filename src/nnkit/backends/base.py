@@ -50,6 +50,16 @@ class Backend:
         """Compile `fn` into one program (JAX) or return it unchanged (eager backends)."""
         return fn
 
+    def apply_with_rules(self, primitive, args, kwargs):
+        """Call a primitive whose VJP rules hold everywhere; a tracing backend differentiates the call
+        with those rules and remembers which primitive made the result (see `made_by`)."""
+        return primitive.forward(self.xp, *args, **kwargs)
+
+    def made_by(self, value):
+        """(primitive, args, kwargs) of the `apply_with_rules` call that returned `value`, where the backend
+        can tell (its arrays are immutable, so the record stays true); else None."""
+        return None
+
     def stop_gradient(self, x):
         """`x` as a constant for differentiation (the tape already skips primitives with no VJP)."""
         return x

@@ -1,4 +1,6 @@
 """JAX backend: XLA-compiled computation on CPU, GPU or TPU; gradients from jax.value_and_grad."""
+import weakref
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,6 +15,10 @@ class JaxBackend(Backend):
     uses_tape = False
     host_memory = False
     jit_takes_host_arrays = True
+
+    def __init__(self):
+        self._rule_functions = {}  # (primitive, kwargs) -> the primitive as a jax.custom_vjp function
+        self._origins = {}  # id(result) -> (weak reference to result, primitive, args, kwargs)
 
     def asarray(self, value, dtype=None):
         if isinstance(value, np.ndarray) and value.dtype == jax.dtypes.canonicalize_dtype(value.dtype) \
@@ -38,6 +44,45 @@ class JaxBackend(Backend):
 
     def jit(self, fn, donate_argnums=()):
         return jax.jit(fn, donate_argnums=donate_argnums)
+
+    def apply_with_rules(self, primitive, args, kwargs):
+        result = self._rule_function(primitive, kwargs)(*args)
+        key, origins = id(result), self._origins
+        origins[key] = (weakref.ref(result, lambda _: origins.pop(key, None)), primitive, args, kwargs)
+        return result
+
+    def made_by(self, value):
+        origin = self._origins.get(id(value))
+        return None if origin is None or origin[0]() is not value else origin[1:]
+
+    def _rule_function(self, primitive, kwargs):
+        """`primitive` with these keyword arguments as a jax.custom_vjp function of its positional ones."""
+        key = (primitive, tuple(sorted(kwargs.items())))
+        try:
+            return self._rule_functions[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable keyword values: build a function for this call alone
+            key = None
+
+        def forward(*args):
+            return primitive.forward(jnp, *args, **kwargs)
+
+        def forward_and_residuals(*args):
+            result = forward(*args)
+            return result, (args, result)
+
+        def backward(residuals, g):
+            args, result = residuals
+            rules = primitive.vjps
+            return tuple(rules[i](jnp, g, result, *args, **kwargs) if i < len(rules) and rules[i] is not None
+                         else None for i in range(len(args)))
+
+        function = jax.custom_vjp(forward)
+        function.defvjp(forward_and_residuals, backward)
+        if key is not None:
+            self._rule_functions[key] = function
+        return function
 
     def stop_gradient(self, x):
         return jax.lax.stop_gradient(x)

@@ -1,9 +1,10 @@
 """Neural-network primitives: activations, softmax, crossentropies, one-hot, gathers and dropout.
 
 The crossentropies follow Keras: given probabilities they clip to [eps, 1 - eps]; given logits they
-use the stable closed forms. While the tape records, probabilities that come straight from a
-softmax or sigmoid are traced back to their logits and one fused op computes the same clipped
-formula and its gradient in a single pass, so every backend and path gives Keras' numbers.
+use the stable closed forms. Probabilities that come straight from a softmax or sigmoid are traced
+back to their logits (on the tape, or through the tracing backend's record of what made an array) and
+one fused op computes the same clipped formula and its gradient in a single pass, so every backend
+and path gives Keras' numbers.
 """
 from nnkit.backends import active
 from nnkit.config import epsilon
@@ -22,7 +23,7 @@ def relu(xp, x):
     return xp.maximum(x, 0)
 
 
-relu.defvjp(lambda xp, g, out, x: g * (out > 0))
+relu.defvjp(lambda xp, g, out, x: g * (out > 0), everywhere=True)
 
 
 @primitive
@@ -38,7 +39,7 @@ def sigmoid(xp, x):
     return 0.5 * xp.tanh(0.5 * x) + 0.5
 
 
-sigmoid.defvjp(lambda xp, g, out, x: g * out * (1 - out))
+sigmoid.defvjp(lambda xp, g, out, x: g * out * (1 - out), everywhere=True)
 
 
 @primitive
@@ -108,7 +109,7 @@ def softmax(xp, x, axis=-1):
     return shifted / shifted.sum(axis=axis, keepdims=True)
 
 
-softmax.defvjp(lambda xp, g, out, x, axis=-1: out * (g - xp.sum(g * out, axis=axis, keepdims=True)))
+softmax.defvjp(lambda xp, g, out, x, axis=-1: out * (g - xp.sum(g * out, axis=axis, keepdims=True)), everywhere=True)
 
 
 @primitive
@@ -117,7 +118,8 @@ def log_softmax(xp, x, axis=-1):
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
-log_softmax.defvjp(lambda xp, g, out, x, axis=-1: g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True))
+log_softmax.defvjp(lambda xp, g, out, x, axis=-1: g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),
+                   everywhere=True)
 
 
 @primitive
@@ -137,6 +139,7 @@ def _softmax_ce_grad_logits(xp, g, out, target, logits, axis=-1):
 softmax_cross_entropy.defvjp(
     lambda xp, g, out, target, logits, axis=-1: -xp.expand_dims(g, axis) * log_softmax.forward(xp, logits, axis=axis),
     _softmax_ce_grad_logits,
+    everywhere=True,
 )
 
 
@@ -149,6 +152,7 @@ def sigmoid_cross_entropy(xp, target, logits):
 sigmoid_cross_entropy.defvjp(
     lambda xp, g, out, target, logits: -g * logits,
     lambda xp, g, out, target, logits: g * (sigmoid.forward(xp, logits) - target),
+    everywhere=True,
 )
 
 
@@ -166,7 +170,7 @@ def _sparse_ce_grad_logits(xp, g, out, labels, logits, axis=-1):
     return xp.expand_dims(g, axis) * (probs - hot)
 
 
-sparse_softmax_cross_entropy.defvjp(None, _sparse_ce_grad_logits)
+sparse_softmax_cross_entropy.defvjp(None, _sparse_ce_grad_logits, everywhere=True)
 
 
 def _live(xp, probs):
@@ -189,7 +193,7 @@ def _softmax_probability_ce_grad(xp, g, out, target, logits, axis=-1):
     return xp.expand_dims(g, axis) * (probs * live.sum(axis=axis, keepdims=True) - live)
 
 
-softmax_probability_cross_entropy.defvjp(None, _softmax_probability_ce_grad)
+softmax_probability_cross_entropy.defvjp(None, _softmax_probability_ce_grad, everywhere=True)
 
 
 @primitive
@@ -207,7 +211,7 @@ def _sparse_softmax_probability_ce_grad(xp, g, out, labels, logits, axis=-1):
     return xp.expand_dims(g, axis) * (probs * live.sum(axis=axis, keepdims=True) - live)
 
 
-sparse_softmax_probability_cross_entropy.defvjp(None, _sparse_softmax_probability_ce_grad)
+sparse_softmax_probability_cross_entropy.defvjp(None, _sparse_softmax_probability_ce_grad, everywhere=True)
 
 
 @primitive
@@ -223,16 +227,22 @@ def _sigmoid_probability_ce_grad(xp, g, out, target, logits):
     return g * _live(xp, probs) * (probs - target)
 
 
-sigmoid_probability_cross_entropy.defvjp(None, _sigmoid_probability_ce_grad)
+sigmoid_probability_cross_entropy.defvjp(None, _sigmoid_probability_ce_grad, everywhere=True)
 
 
 def _logits_behind(output, producer, axis=None):
-    """The logits a recorded softmax/sigmoid made `output` from, or None."""
-    if type(output) is not tape.Tracer or output.prim is not producer:
+    """The logits a softmax/sigmoid made `output` from (recorded on the tape, or remembered by a tracing
+    backend), or None."""
+    if type(output) is tape.Tracer:
+        made = None if output.parents is None else (output.prim, [output.parents[0][1]], output.kwargs)
+    else:
+        made = active.backend.made_by(output)
+    if made is None or made[0] is not producer:
         return None
-    if axis is not None and output.kwargs.get("axis", -1) % output.ndim != axis % output.ndim:
+    made_with = made[2]
+    if axis is not None and made_with.get("axis", -1) % output.ndim != axis % output.ndim:
         return None
-    return output.parents[0][1]
+    return made[1][0]
 
 
 def _normalized_and_clipped(probabilities, axis):

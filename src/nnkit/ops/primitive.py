@@ -1,8 +1,10 @@
 """A differentiable primitive: its forward written against `xp`, and one VJP rule per argument.
 
 Outside a gradient computation a primitive is a plain call on bare arrays. While nnkit's tape
-records (NumPy/CuPy `value_and_grad`), calls with traced arguments are recorded; JAX traces the
-forward code itself and never sees the VJP rules.
+records (NumPy/CuPy `value_and_grad`), calls with traced arguments are recorded. JAX traces the
+forward code itself, except for primitives whose rules are marked `everywhere`: closed forms that are
+cheaper than differentiating the forward (fused crossentropies, softmax) or that must agree with the
+tape at a kink (relu's zero gradient at 0); JAX differentiates those with the same rules.
 """
 from nnkit.backends import active
 from nnkit.ops import tape
@@ -12,22 +14,28 @@ from nnkit.ops.variable import Variable
 class Primitive:
     """`forward(xp, *args, **kwargs)` plus `vjps[i](xp, g, out, *args, **kwargs)` -> gradient of arg i."""
 
-    __slots__ = ("name", "forward", "vjps", "__weakref__")  # __weakref__: jax.jit(primitive) needs it
+    __slots__ = ("name", "forward", "vjps", "everywhere", "__weakref__")  # jax.jit(primitive) needs __weakref__
 
     def __init__(self, forward):
         self.name = forward.__name__
         self.forward = forward
         self.vjps = None
+        self.everywhere = False
 
-    def defvjp(self, *vjps):
-        """Attach one VJP rule per positional argument (None for arguments with no gradient)."""
+    def defvjp(self, *vjps, everywhere=False):
+        """Attach one VJP rule per positional argument (None for arguments with no gradient); with
+        everywhere=True, backends that trace (JAX) differentiate with these rules too."""
         self.vjps = vjps
+        self.everywhere = everywhere
         return self
 
     def __call__(self, *args, **kwargs):
         if tape.recording:
             return tape.record(self, args, kwargs)
-        return self.forward(active.xp, *[a._value if type(a) is Variable else a for a in args], **kwargs)
+        values = [a._value if type(a) is Variable else a for a in args]
+        if self.everywhere:
+            return active.backend.apply_with_rules(self, values, kwargs)
+        return self.forward(active.xp, *values, **kwargs)
 
     def __repr__(self):
         return f"<nnkit primitive {self.name}>"
