@@ -6,9 +6,11 @@ each against the hand-written JAX baseline in the same process:
     train: pure JAX step | nnkit's compiled step with its bookkeeping (Trainer._train) | make_train_function
            (adds the per-call input checks) | the kernels in each compiled program
     model(x): jitted forward on a NumPy input | nnkit's compiled predict step | model(x)
+    fit: one epoch from host arrays, per epoch: the hand-written JAX loop (a device_put per batch) | fit() |
+         fit()'s parts: uploading the arrays once, then the steps that gather each batch on the device
     floor: one dispatch of a trivial jitted function with a device argument
 Training rows are synced per block (dispatch overlaps the device, as in training); model(x) and the floor
-are latencies, synced per call.
+are latencies, synced per call; fit rows are synced per epoch.
 
 When the kernels match, what remains is host time per call, which only shows where a step is so small
 that the device finishes before the host has dispatched the next one.
@@ -20,7 +22,7 @@ import time
 from benchmarks.cli import setup_environment
 
 
-def _per_call_ms(fn, calls=300, repeats=5, latency=False):
+def _per_call_ms(fn, calls=300, repeats=5, latency=False, warmup=20):
     """Best of `repeats` blocks of `calls` calls, in ms per call; synced per block, or per call (latency)."""
     import jax
 
@@ -30,7 +32,7 @@ def _per_call_ms(fn, calls=300, repeats=5, latency=False):
         def fn():
             return jax.block_until_ready(call())
 
-    for _ in range(20):
+    for _ in range(warmup):
         result = fn()
     jax.block_until_ready(result)
     best = float("inf")
@@ -69,9 +71,9 @@ def main(argv=None):
     data = make_data(workload, workload.batch, workload.batch, seed=0)
     rows = []
 
-    def measure(group, label, fn, latency=False, compiled=None):
+    def measure(group, label, fn, compiled=None, **timing):
         kernels = None if compiled is None else _kernels(compiled)
-        rows.append((group, label, _per_call_ms(fn, latency=latency), kernels))
+        rows.append((group, label, _per_call_ms(fn, **timing), kernels))
 
     baseline = jax_optax.train_session(workload, data, Context(device=args.device))
     measure("train", "pure JAX step", baseline.step,
@@ -96,6 +98,26 @@ def main(argv=None):
     measure("model(x)", "nnkit model(x)", lambda: model(one), latency=True)
     with using(trainer.backend):  # what model(x) sets up around the compiled predict step
         measure("model(x)", "nnkit compiled predict step", lambda: trainer.predict_batch([one])[0], latency=True)
+
+    fit_data = make_data(workload, workload.plan(args.device).fit_batches * workload.batch, workload.batch, seed=1)
+    epoch = dict(calls=1, latency=True, warmup=2)
+    measure("fit", "pure JAX epoch loop", lambda: baseline.fit_epoch(fit_data.x, fit_data.y, None) or baseline.params,
+            **epoch)
+    measure("fit", "nnkit fit(), verbose=0", lambda: model.fit(fit_data.x, fit_data.y, batch_size=workload.batch,
+                                                               verbose=0, shuffle=True) and model.weights[0].value,
+            **epoch)
+    host = trainer.data(fit_data.x, fit_data.y)
+    measure("fit", "  its upload of the arrays", lambda: trainer.resident(host), **epoch)
+    resident = trainer.resident(host)
+    steps_per_epoch = host.steps(workload.batch)
+
+    def gathered_epoch():
+        with using(trainer.backend):
+            for train_step in trainer.epoch_steps(host, resident, workload.batch, True, np.random.default_rng(0)):
+                logs = train_step()
+        return logs["loss"]
+
+    measure("fit", f"  its {steps_per_epoch} steps on the uploaded arrays", gathered_epoch, **epoch)
 
     add = jax.jit(lambda a, b: a + b)
     scalar = jax.device_put(np.float32(1.0))

@@ -233,6 +233,28 @@ def test_device_resident_data_trains_exactly_like_batches_copied_from_the_host(b
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_one_batch_calls_check_each_kind_of_batch_once_and_every_new_kind_again(frozen, monkeypatch):
+    """train_on_batch, test_on_batch, predict_on_batch and make_train_function check a batch once per
+    structure, type, dtype and shape; a new shape, float64 data or a list is checked and converted again."""
+    model, checks = frozen, []
+    check = model._check_input_shapes
+    monkeypatch.setattr(model, "_check_input_shapes", lambda xs: checks.append(1) or check(xs))
+    train_function = model.make_train_function()
+    expected = model.test_on_batch(X[:4], Y[:4])
+    checks.clear()
+    for _ in range(3):
+        train_function(X[:4], Y[:4])
+        assert model.test_on_batch(X[:4], Y[:4]) == pytest.approx(expected, rel=1e-6)
+    assert len(checks) == 0  # that kind of batch passed once already
+    assert model.test_on_batch(X[:4].astype("float64"), Y[:4].astype("float64")) == pytest.approx(expected, rel=1e-6)
+    assert model.test_on_batch(X[:4].tolist(), Y[:4].tolist()) == pytest.approx(expected, rel=1e-6)
+    assert len(checks) == 2
+    with pytest.raises(ValueError, match=r"expects samples of shape \(3,\).*has samples of shape \(5,\)"):
+        train_function(RNG.standard_normal((4, 5)).astype("float32"), Y[:4])
+    with pytest.raises(ValueError, match="cardinality"):
+        model.test_on_batch(X[:4], Y[:3])
+
+
 def test_epoch_loss_is_the_sample_weighted_mean_over_uneven_batches(frozen):
     model = frozen
     errors = _squared_errors(model, X, Y)

@@ -209,7 +209,7 @@ class Model(Layer):
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on one batch; returns that batch's loss (and metrics), as Keras does."""
         trainer = self._compiled_trainer("train_on_batch")
-        data = trainer.data(x, y, sample_weight, class_weight)
+        data = trainer.data(x, y, sample_weight, class_weight) if class_weight else trainer.batch(x, y, sample_weight)
         with active.using(trainer.backend):
             trainer._ensure_training(data.x, data.y)
             trainer.reset_metrics()
@@ -226,7 +226,7 @@ class Model(Layer):
         trainer = self._compiled_trainer("make_train_function")
 
         def train_function(x, y, sample_weight=None):
-            data = trainer.data(x, y, sample_weight)
+            data = trainer.batch(x, y, sample_weight)
             with active.using(trainer.backend):
                 trainer._ensure_training(data.x, data.y)
                 return trainer.train_batch(data.x, data.y, data.sample_weight)
@@ -236,7 +236,7 @@ class Model(Layer):
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics on one batch, without updating the weights."""
         trainer = self._compiled_trainer("test_on_batch")
-        data = trainer.data(x, y, sample_weight)
+        data = trainer.batch(x, y, sample_weight)
         with active.using(trainer.backend):
             trainer._ensure_training(data.x, data.y)
             trainer.reset_metrics()
@@ -246,7 +246,7 @@ class Model(Layer):
     def predict_on_batch(self, x):
         """Model outputs for one batch as NumPy arrays."""
         trainer = self._prediction_trainer()
-        xs = trainer.data(x).x
+        xs = trainer.batch(x).x
         with active.using(trainer.backend):
             trainer._ensure_model(xs)
             outputs = trainer.predict_batch(xs)

@@ -24,8 +24,35 @@ def as_host_array(value, what, keep=None):
     return array
 
 
+def signature(value):
+    """The structure and each array's type, dtype and shape: all that the checks on a batch depend on."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return kind, *map(signature, value)
+    if kind is dict:
+        return kind, *value, *map(signature, value.values())
+    return kind, getattr(value, "dtype", None), getattr(value, "shape", None)
+
+
+def leaves(value):
+    """The arrays (and other non-container values) in nested dicts, lists and tuples; None is skipped."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from leaves(item)
+    elif value is not None:
+        yield value
+
+
 def flatten_named(data, names, what, keep=None):
     """An array, a list/tuple of arrays, or a dict keyed by `names` -> a list ordered like `names`."""
+    items = named_items(data, names, what)
+    return None if items is None else [as_host_array(item, f"{what} '{name}'", keep) for item, name in zip(items, names)]
+
+
+def named_items(data, names, what):
+    """flatten_named without the conversion: the items themselves, ordered like `names`."""
     if data is None:
         return None
     if isinstance(data, dict):
@@ -40,7 +67,7 @@ def flatten_named(data, names, what, keep=None):
         items = [data]
     if len(items) != len(names):
         raise ValueError(f"{what}: the model expects {len(names)} array(s) {names}, but received {len(items)}.")
-    return [as_host_array(item, f"{what} '{name}'", keep) for item, name in zip(items, names)]
+    return items
 
 
 def check_lengths(groups):
@@ -65,10 +92,17 @@ def class_weights_to_sample_weights(y, class_weight):
 class ArrayData:
     """Inputs, targets and sample weights as flat lists of host arrays, served in (shuffled) batches."""
 
-    def __init__(self, x, y=None, sample_weight=None):
+    def __init__(self, x, y=None, sample_weight=None, size=None):
+        """`size`: the number of samples, where the caller has checked the lengths already."""
         self.x, self.y = x, y
         self.sample_weight = sample_weight
-        self.size = check_lengths({"x": x, "y": y, "sample_weight": None if sample_weight is None else [sample_weight]})
+        self.size = size if size is not None else check_lengths(
+            {"x": x, "y": y, "sample_weight": None if sample_weight is None else [sample_weight]})
+
+    @property
+    def arrays(self):
+        """Every array, inputs first."""
+        return self.x + (self.y or []) + ([] if self.sample_weight is None else [self.sample_weight])
 
     def split(self, fraction):
         """(first 1 - fraction, last fraction), as Keras' validation_split takes the tail before shuffling."""
@@ -99,8 +133,7 @@ class ArrayData:
 
     @property
     def nbytes(self):
-        arrays = self.x + (self.y or []) + ([] if self.sample_weight is None else [self.sample_weight])
-        return sum(a.nbytes for a in arrays)
+        return sum(a.nbytes for a in self.arrays)
 
     def indices(self, batch_size, shuffle=False, rng=None):
         """Yield each batch's sample indices: slices in order, or int32 positions of a fresh permutation."""

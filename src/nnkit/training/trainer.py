@@ -10,7 +10,7 @@ from nnkit.callbacks import CallbackList
 from nnkit.random import host_rng, next_seed
 from nnkit.training.compile_loss import CompileLoss
 from nnkit.training.compile_metrics import CompileMetrics
-from nnkit.training.data_adapter import ArrayData, flatten_named
+from nnkit.training.data_adapter import ArrayData, flatten_named, leaves, named_items, signature
 from nnkit.training.steps import StepFunctions
 from nnkit.tree import map_structure
 
@@ -30,6 +30,7 @@ class Trainer:
         self.loss_spec, self.loss_weights, self.metrics_spec = loss, loss_weights, metrics
         self.steps = None
         self.key = backend.random_key(next_seed())
+        self._checked_batch = None  # signature of the last batch that passed the checks unconverted
 
     # --- building on the first batch ---------------------------------------------------------------
     def _ensure_model(self, x):
@@ -161,6 +162,19 @@ class Trainer:
                 if np.ndim(sample_weight) > 1 else np.asarray(sample_weight, dtype=np.float32)
         data = ArrayData(xs, ys, sample_weight)
         return data if class_weight is None else data.weighted_by_class(class_weight)
+
+    def batch(self, x, y=None, sample_weight=None):
+        """data() for the one-batch calls (train_on_batch, make_train_function, ...), checked once per kind
+        of batch: a batch with the signature of the last one that needed no conversion skips the checks."""
+        batch_signature = signature((x, y, sample_weight))
+        model = self.model
+        if batch_signature == self._checked_batch:
+            xs = named_items(x, model._input_names_for(x), "x")
+            return ArrayData(xs, named_items(y, model.output_names, "y"), sample_weight, size=len(xs[0]))
+        data = self.data(x, y, sample_weight)
+        given = {id(value) for value in leaves((x, y, sample_weight))}
+        self._checked_batch = batch_signature if all(id(a) in given for a in data.arrays) else None
+        return data
 
     # --- loops ---------------------------------------------------------------------------------------------
     def fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
