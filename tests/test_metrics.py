@@ -172,6 +172,15 @@ def test_mean_of_scalars_weighted_by_batch_size(backend):
     assert float(metrics.Mean().result()) == 0.0
 
 
+def test_a_constant_weight_weighs_the_mean_of_the_values_it_comes_with(backend):
+    """Keras' rule: values are first reduced to the weight's rank, so a scalar weight counts once per call."""
+    m = metrics.Mean()
+    m.update_state([1.0, 2.0, 6.0], sample_weight=2)
+    m.update_state(5.0, sample_weight=3)
+    assert float(m.result()) == pytest.approx((2 * 3 + 3 * 5) / (2 + 3))
+    assert [np.dtype(v.dtype) for v in m.variables] == [np.float32, np.float32]
+
+
 def test_mean_metric_wrapper_passes_keyword_arguments(backend):
     def scaled_error(y_true, y_pred, scale):
         return metrics.mean_absolute_error(y_true, y_pred) * scale

@@ -1,6 +1,8 @@
 """Losses with Keras 3 names, defaults and reductions, written with nnkit.ops: functions give one value
 per sample; Loss classes weight those by `sample_weight` and reduce them to the scalar a step minimises.
 """
+import functools
+import math
 import warnings
 
 import numpy as np
@@ -13,6 +15,7 @@ _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", 
 
 
 # --- input standardisation ------------------------------------------------------------------------
+@functools.cache
 def _is_float(dtype):
     """Whether `dtype` is a floating type (bfloat16 included); host-side bookkeeping only."""
     return "float" in np.dtype(dtype).name
@@ -266,7 +269,7 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
         return _divide_no_nan(total, ops.sum(ops.broadcast_to(weights, tuple(values.shape))))
     if mask is not None:
         return _divide_no_nan(total, ops.sum(mask))
-    return ops.divide(total, max(int(np.prod(values.shape)), 1))
+    return ops.divide(total, max(math.prod(values.shape), 1))
 
 
 # --- Loss classes -------------------------------------------------------------------------------------

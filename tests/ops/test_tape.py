@@ -139,6 +139,22 @@ def test_recording_flag_is_reset_after_an_exception(numpy_backend):
     assert type(ops.exp(np.ones(2))) is np.ndarray
 
 
+def test_a_gradient_taken_inside_a_gradient_computation_leaves_the_outer_one_whole(numpy_backend):
+    inner_grads = []
+
+    def inner(q):
+        return ops.sum(ops.multiply(q[0], q[0])), None
+
+    def outer(p):
+        scaled = ops.multiply(p[0], 3.0)
+        inner_grads.extend(tape.value_and_grad(inner)([np.array([1.0, 2.0])])[1])
+        return ops.sum(ops.exp(scaled)), None
+
+    (_, _), (grad,) = tape.value_and_grad(outer)([np.array([0.0, 1.0])])
+    np.testing.assert_allclose(inner_grads[0], [2.0, 4.0])
+    np.testing.assert_allclose(grad, 3.0 * np.exp([0.0, 3.0]))
+
+
 def test_constants_inside_value_and_grad_are_not_traced(numpy_backend):
     seen = {}
 

@@ -1,4 +1,6 @@
 """Streaming reductions: Sum, Mean, and MeanMetricWrapper (the weighted mean of a per-sample function)."""
+import numbers
+
 import nnkit.ops as ops
 from nnkit.metrics.base import Metric, assign_add, divide_no_nan
 from nnkit.metrics.inputs import align_ranks, as_tensor
@@ -57,6 +59,12 @@ class Mean(Metric):
         self.count = self.add_variable((), name="count")
 
     def update_state(self, values, sample_weight=None):
+        values = as_tensor(values, self.dtype)
+        if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool) \
+                and len(values.shape) == 0:  # one value, a constant weight: how a model tracks its loss per batch
+            assign_add(self.total, ops.multiply(values, sample_weight))
+            assign_add(self.count, sample_weight)
+            return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, ops.mean, self.dtype)
         assign_add(self.total, ops.sum(values))
         if sample_weight is not None:

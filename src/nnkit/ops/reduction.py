@@ -13,7 +13,7 @@ def _axes(axis, ndim):
 
 def _restore(xp, g, x, axis, keepdims):
     """Broadcast a reduced gradient back to the shape of the reduced input."""
-    if not keepdims and x.ndim:
+    if not keepdims and x.ndim and axis is not None:  # a full reduction's scalar broadcasts as it is
         g = xp.expand_dims(g, _axes(axis, x.ndim))
     return xp.broadcast_to(g, x.shape)
 

@@ -6,8 +6,10 @@ only on the path from parameters to the loss.
 """
 from nnkit.backends import active
 from nnkit.ops.operators import ArrayOperators
+from nnkit.ops.variable import Variable
 
 recording = 0
+_nodes = []  # the Tracers made by primitives in the innermost running value_and_grad, oldest first
 
 
 class Tracer(ArrayOperators):
@@ -59,9 +61,8 @@ def _has_rule(prim, i):
 
 
 def record(prim, args, kwargs):
-    """Run `prim` on the unwrapped arguments; return a Tracer when any argument was traced."""
-    from nnkit.ops.variable import Variable
-
+    """Run `prim` on the unwrapped arguments; return a Tracer (kept in the recording) when any argument was
+    traced."""
     values = []
     parents = None
     for i, arg in enumerate(args):
@@ -81,35 +82,19 @@ def record(prim, args, kwargs):
     out = prim.forward(active.xp, *values, **kwargs)
     if parents is None:
         return out
-    return Tracer(out, prim, parents, values, kwargs)
+    node = Tracer(out, prim, parents, values, kwargs)
+    _nodes.append(node)
+    return node
 
 
-def _topological_order(root):
-    """Nodes reachable from `root`, each after all of its parents."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        if node.parents:
-            for _, parent in node.parents:
-                if id(parent) not in seen:
-                    stack.append((parent, False))
-    return order
-
-
-def backward(root):
-    """Propagate d(root)/d(node) from the scalar `root` to every recorded node, leaves keep theirs."""
+def backward(root, nodes):
+    """Propagate d(root)/d(node) from the scalar `root` through `nodes` (recorded in the order they were made,
+    so reversed each node comes after every node that used it); leaves keep their gradients."""
     xp = active.xp
     root.grad = xp.ones_like(root.value)
-    for node in reversed(_topological_order(root)):
+    for node in reversed(nodes):
         grad = node.grad
-        if node.prim is None or grad is None:
+        if grad is None:
             continue
         node.grad = None
         for i, parent in node.parents:
@@ -134,16 +119,18 @@ def value_and_grad(fn):
     """Eager counterpart of jax.value_and_grad(fn, has_aux=True) for a flat list of parameters."""
 
     def wrapped(params, *args):
-        global recording
+        global recording, _nodes
         leaves = [Tracer(p) for p in params]
+        outer_nodes, _nodes = _nodes, []
         recording += 1
         try:
             loss, aux = fn(leaves, *args)
         finally:
             recording -= 1
+            nodes, _nodes = _nodes, outer_nodes
         xp = active.xp
         if type(loss) is Tracer:
-            backward(loss)
+            backward(loss, nodes)
         grads = [leaf.grad if leaf.grad is not None else xp.zeros_like(leaf.value) for leaf in leaves]
         return (unwrap(loss), unwrap(aux)), grads
 
