@@ -1,4 +1,5 @@
-"""Nested structures of arrays (dicts, lists, tuples): mapping a function over their leaves."""
+"""Nested structures of arrays (dicts, lists, tuples): mapping a function over their leaves, and the
+signature that says when two structures take the same checks."""
 
 
 def map_structure(fn, tree):
@@ -10,3 +11,14 @@ def map_structure(fn, tree):
     if tree is None:
         return None
     return fn(tree)
+
+
+def signature(value):
+    """The structure and each array's type, dtype and shape: all that input checks depend on."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return kind, *map(signature, value)
+    if kind is dict:
+        return kind, *value, *map(signature, value.values())
+    return kind, getattr(value, "dtype", None), getattr(value, "shape", None)
+

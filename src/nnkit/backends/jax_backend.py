@@ -74,9 +74,8 @@ class JaxBackend(Backend):
 
         def backward(residuals, g):
             args, result = residuals
-            rules = primitive.vjps
-            return tuple(rules[i](jnp, g, result, *args, **kwargs) if i < len(rules) and rules[i] is not None
-                         else None for i in range(len(args)))
+            rules = [primitive.rule(i) for i in range(len(args))]
+            return tuple(None if rule is None else rule(jnp, g, result, *args, **kwargs) for rule in rules)
 
         function = jax.custom_vjp(forward)
         function.defvjp(forward_and_residuals, backward)

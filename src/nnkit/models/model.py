@@ -11,6 +11,7 @@ from nnkit.layers import call_context
 from nnkit.layers.layer import Layer
 from nnkit.layers.symbolic import SymbolicTensor, flatten
 from nnkit.training.data_adapter import as_host_array
+from nnkit.tree import signature
 
 
 class Model(Layer):
@@ -137,14 +138,12 @@ class Model(Layer):
         """model(x) on a compiling backend (JAX): the jitted forward pass, not one dispatch per op."""
         trainer = self._prediction_trainer()
         flat = self._flatten_inputs(inputs)
-        signature = (trainer, [(type(value), getattr(value, "dtype", None), getattr(value, "shape", None))
-                               for value in flat])
-        if signature != self._checked_call:  # convert and check once per kind of input, not on every call
+        if (trainer, signature(flat)) != self._checked_call:  # convert and check once per kind of input
             keep = trainer.backend.is_array
             flat = [as_host_array(value, "inputs", keep) for value in flat]
             trainer._ensure_model(flat)
             self._check_input_shapes(flat)
-            self._checked_call = (trainer, [(type(value), value.dtype, value.shape) for value in flat])
+            self._checked_call = (trainer, signature(flat))
         return self._pack_outputs(trainer.predict_batch(flat))
 
     # --- compile and train ----------------------------------------------------------------------------------

@@ -29,6 +29,15 @@ class Primitive:
         self.everywhere = everywhere
         return self
 
+    def rule(self, i):
+        """The VJP rule of positional argument i, or None (no rule: the argument gets no gradient)."""
+        if self.vjps is None:
+            return None
+        try:
+            return self.vjps[i]
+        except IndexError:  # fewer rules than arguments: the rest get none
+            return None
+
     def __call__(self, *args, **kwargs):
         if tape.recording:
             return tape.record(self, args, kwargs)

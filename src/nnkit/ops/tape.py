@@ -50,16 +50,6 @@ class Tracer(ArrayOperators):
         return f"<Tracer of {self.prim.name if self.prim else 'parameter'} shape={self.shape}>"
 
 
-def _has_rule(prim, i):
-    """Whether `prim` has a VJP rule for positional argument i (None or a missing entry: no gradient)."""
-    if prim.vjps is None:
-        return False
-    try:
-        return prim.vjps[i] is not None
-    except IndexError:
-        return False
-
-
 def record(prim, args, kwargs):
     """Run `prim` on the unwrapped arguments; return a Tracer (kept in the recording) when any argument was
     traced."""
@@ -73,7 +63,7 @@ def record(prim, args, kwargs):
         if kind is Tracer:
             # Only arguments with a VJP rule are differentiated (a traced integer label fed to a loss has
             # none): the others are constants here, and backward() never looks for their missing rule.
-            if _has_rule(prim, i):
+            if prim.rule(i) is not None:
                 if parents is None:
                     parents = []
                 parents.append((i, arg))

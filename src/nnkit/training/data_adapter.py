@@ -24,27 +24,6 @@ def as_host_array(value, what, keep=None):
     return array
 
 
-def signature(value):
-    """The structure and each array's type, dtype and shape: all that the checks on a batch depend on."""
-    kind = type(value)
-    if kind is list or kind is tuple:
-        return kind, *map(signature, value)
-    if kind is dict:
-        return kind, *value, *map(signature, value.values())
-    return kind, getattr(value, "dtype", None), getattr(value, "shape", None)
-
-
-def leaves(value):
-    """The arrays (and other non-container values) in nested dicts, lists and tuples; None is skipped."""
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            yield from leaves(item)
-    elif value is not None:
-        yield value
-
-
 def flatten_named(data, names, what, keep=None):
     """An array, a list/tuple of arrays, or a dict keyed by `names` -> a list ordered like `names`."""
     items = named_items(data, names, what)

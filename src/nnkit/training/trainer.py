@@ -7,12 +7,13 @@ import numpy as np
 from nnkit import optimizers as optimizers_module
 from nnkit.backends import active
 from nnkit.callbacks import CallbackList
+from nnkit.layers.symbolic import flatten
 from nnkit.random import host_rng, next_seed
 from nnkit.training.compile_loss import CompileLoss
 from nnkit.training.compile_metrics import CompileMetrics
-from nnkit.training.data_adapter import ArrayData, flatten_named, leaves, named_items, signature
+from nnkit.training.data_adapter import ArrayData, flatten_named, named_items
 from nnkit.training.steps import StepFunctions
-from nnkit.tree import map_structure
+from nnkit.tree import map_structure, signature
 
 
 # Training data up to this size is copied to the device once per fit instead of batch by batch.
@@ -172,7 +173,7 @@ class Trainer:
             xs = named_items(x, model._input_names_for(x), "x")
             return ArrayData(xs, named_items(y, model.output_names, "y"), sample_weight, size=len(xs[0]))
         data = self.data(x, y, sample_weight)
-        given = {id(value) for value in leaves((x, y, sample_weight))}
+        given = {id(value) for value in flatten((x, y, sample_weight))}
         self._checked_batch = batch_signature if all(id(a) in given for a in data.arrays) else None
         return data
 
