@@ -11,3 +11,11 @@ from nnkit.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minim
                                   average, concatenate, dot, maximum, minimum, multiply, subtract)
 from nnkit.layers.reshape import Reshape
 from nnkit.layers.serialization import deserialize, serialize
+# Each family of layers lists its public names in its own __all__.
+from nnkit.layers.attention import *  # noqa: E402,F401,F403
+from nnkit.layers.convolutional import *  # noqa: E402,F401,F403
+from nnkit.layers.normalization import *  # noqa: E402,F401,F403
+from nnkit.layers.pooling import *  # noqa: E402,F401,F403
+from nnkit.layers.regularization import *  # noqa: E402,F401,F403
+from nnkit.layers.reshaping import *  # noqa: E402,F401,F403
+from nnkit.layers.rnn import *  # noqa: E402,F401,F403

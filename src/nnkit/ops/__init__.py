@@ -2,6 +2,7 @@
 
 Each op accepts arrays of the active backend, Variables and (while nnkit's tape records) Tracers.
 """
+from nnkit.ops.convolution import *  # noqa: F401,F403  (names listed in its __all__)
 from nnkit.ops.creation import arange, convert_to_tensor, eye, full, ones, ones_like, zeros, zeros_like
 from nnkit.ops.linalg import matmul
 from nnkit.ops.math import (
@@ -17,6 +18,7 @@ from nnkit.ops.nn import (
     softplus, softsign, sparse_categorical_crossentropy, sparse_softmax_cross_entropy,
     sparse_softmax_probability_cross_entropy, take, take_along_axis,
 )
+from nnkit.ops.pooling import *  # noqa: F401,F403  (names listed in its __all__)
 from nnkit.ops.primitive import Primitive, primitive
 from nnkit.ops.reduction import (
     all, any, argmax, argmin, argsort, logsumexp, max, mean, min, norm, prod, std, sum, var,

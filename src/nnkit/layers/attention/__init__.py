@@ -1,0 +1,2 @@
+"""Attention layers: MultiHeadAttention, Attention (dot-product) and AdditiveAttention."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Normalization layers: batch, layer, group and unit normalization."""
+__all__ = []

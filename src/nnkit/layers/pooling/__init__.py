@@ -1,0 +1,2 @@
+"""Pooling layers: max and average pooling over windows, and global pooling."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Convolution primitives (N-d, strided, dilated, grouped, and transposed); kernels come from the backend."""
+__all__ = []
