@@ -68,9 +68,9 @@ def test_fused_and_generic_paths_agree(problem, run_optimizer, assert_trajectori
     calls = []
     kernel = numpy_backend.fused_update("adam")
 
-    def counting_kernel(*args):
+    def counting_kernel(*args, **kwargs):
         calls.append(None)
-        return kernel(*args)
+        return kernel(*args, **kwargs)
 
     with active.using(numpy_backend):
         monkeypatch.setattr(numpy_backend, "fused_update", lambda kind: counting_kernel if kind == "adam" else None)

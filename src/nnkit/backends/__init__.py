@@ -43,11 +43,17 @@ def get_backend(name=None):
     return instance
 
 
+def apply_floatx(dtype):
+    """Let every backend created so far compute in the new floatx (later ones read it when created)."""
+    for backend in _instances.values():
+        backend.use_floatx(dtype)
+
+
 def current():
     """The backend nnkit.ops computes with right now."""
-    return active.backend
+    return active.now().backend
 
 
-active.set_active(get_backend("numpy"))
+active.set_default(get_backend("numpy"))
 
 __all__ = ["Backend", "available_backends", "get_backend", "current"]

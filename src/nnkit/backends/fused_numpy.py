@@ -8,45 +8,42 @@ def _writable(*groups):
     return all(getattr(array.flags, "writeable", True) for group in groups for array in group)
 
 
-def _scratch_space(xp):
-    """`like(array)`: a scratch array of the shape and dtype of `array`, a view of one buffer kept between
-    calls, so that a step allocates (and the OS zero-fills) no fresh pages for it."""
-    buffers = {}
-
-    def like(array):
-        buffer = buffers.get(array.dtype)
-        if buffer is None or buffer.size < array.size:
-            buffer = buffers[array.dtype] = xp.empty(array.size, dtype=array.dtype)
-        return buffer[:array.size].reshape(array.shape)
-
-    return like
+def _scratch_like(xp, buffers, array):
+    """A scratch array of the shape and dtype of `array`: a view of the caller's buffer for that dtype (grown
+    as needed), so that a step allocates (and the OS zero-fills) no fresh pages for it. Each optimizer owns
+    its `buffers`, so models training in two threads never write into each other's scratch."""
+    buffer = buffers.get(array.dtype)
+    if buffer is None or buffer.size < array.size:
+        buffer = buffers[array.dtype] = xp.empty(array.size, dtype=array.dtype)
+    return buffer[:array.size].reshape(array.shape)
 
 
 def make_adam(xp):
     """Adam (Keras form: bias corrections folded into `lr_t`) with optional decoupled weight decay."""
-    scratch_like = _scratch_space(xp)
 
-    def adam(params, grads, ms, vs, lr_t, beta_1, beta_2, epsilon, decay=0.0):
-        """p *= 1 - decay; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr_t m / (sqrt(v) + eps)."""
+    def adam(params, grads, ms, vs, lr_t, beta_1, beta_2, epsilon, decay=0.0, scratch=None):
+        """p *= 1 - decay; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr_t m / (sqrt(v) + eps).
+        `scratch`: the caller's {dtype: buffer} dict, reused between calls (None: fresh buffers)."""
         if not _writable(params, ms, vs):
             return False
+        buffers = {} if scratch is None else scratch
         keep, one_minus_b1, one_minus_b2 = 1.0 - decay, 1.0 - beta_1, 1.0 - beta_2
         for param, grad, m, v in zip(params, grads, ms, vs):
-            scratch = scratch_like(param)
+            work = _scratch_like(xp, buffers, param)
             if decay:
                 param *= keep
             m *= beta_1
-            xp.multiply(grad, one_minus_b1, out=scratch)
-            m += scratch
+            xp.multiply(grad, one_minus_b1, out=work)
+            m += work
             v *= beta_2
-            xp.multiply(grad, grad, out=scratch)
-            scratch *= one_minus_b2
-            v += scratch
-            xp.sqrt(v, out=scratch)
-            scratch += epsilon
-            xp.divide(m, scratch, out=scratch)
-            scratch *= lr_t
-            param -= scratch
+            xp.multiply(grad, grad, out=work)
+            work *= one_minus_b2
+            v += work
+            xp.sqrt(v, out=work)
+            work += epsilon
+            xp.divide(m, work, out=work)
+            work *= lr_t
+            param -= work
         return True
 
     return adam

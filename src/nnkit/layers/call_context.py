@@ -1,8 +1,14 @@
-"""What a layer may need during one pure model call: random keys for dropout, and added losses."""
+"""What a layer may need during one pure model call: random keys for dropout, and added losses.
+
+The innermost running context is kept per thread (a ContextVar), so models called in two threads at
+once never hand each other keys or losses.
+"""
+from contextvars import ContextVar
+
 from nnkit.backends import active
 from nnkit.random import next_seed
 
-_stack = []
+_innermost = ContextVar("nnkit_call_context", default=None)
 
 
 class CallContext:
@@ -12,22 +18,30 @@ class CallContext:
         self.key = key
         self.draws = 0
         self.losses = []
+        self.output_masks = None
 
     def next_key(self):
         """A fresh key for one random draw (deterministic given the context's key and call order)."""
+        backend = active.now().backend
         if self.key is None:
-            self.key = active.backend.random_key(next_seed())
+            self.key = backend.random_key(next_seed())
         self.draws += 1
-        return active.backend.fold_in(self.key, self.draws)
+        return backend.fold_in(self.key, self.draws)
 
     def __enter__(self):
-        _stack.append(self)
+        self._token = _innermost.set(self)
         return self
 
     def __exit__(self, *exc):
-        _stack.pop()
+        _innermost.reset(self._token)
+
+
+def inside_call():
+    """Whether a model call is running in this thread (layers called from it are part of it)."""
+    return _innermost.get() is not None
 
 
 def current():
     """The innermost call context, or a fresh throwaway one for calls made outside any model step."""
-    return _stack[-1] if _stack else CallContext()
+    context = _innermost.get()
+    return context if context is not None else CallContext()

@@ -2,14 +2,46 @@
 
 `value_and_grad` wraps the parameters in Tracers, turns recording on, runs the function, then walks
 the recorded graph backwards once. Only calls that touch a Tracer are recorded, so the cost is paid
-only on the path from parameters to the loss.
+only on the path from parameters to the loss. Recording is per thread (a ContextVar): a gradient taken in
+one thread never records, nor is disturbed by, the ops of another.
 """
+import sys
+import types
+from contextvars import ContextVar
+
 from nnkit.backends import active
 from nnkit.ops.operators import ArrayOperators
 from nnkit.ops.variable import Variable
 
-recording = 0
-_nodes = []  # the Tracers made by primitives in the innermost running value_and_grad, oldest first
+
+class Recording:
+    """One running value_and_grad: the Tracers its primitives made (oldest first), its nesting depth and the
+    array namespace it computes with (the active one when it started)."""
+
+    __slots__ = ("nodes", "depth", "xp")
+
+    def __init__(self, depth, xp):
+        self.nodes = []
+        self.depth = depth
+        self.xp = xp
+
+
+# The innermost running recording of this thread (and context), or None: threads never share a tape.
+_innermost = ContextVar("nnkit_tape", default=None)
+now = _innermost.get  # now() -> the Recording primitives add to, or None (called once per op: keep it a C call)
+
+
+class _TapeModule(types.ModuleType):
+    """This module, with `recording` read from the current thread on access."""
+
+    @property
+    def recording(self):
+        """How many value_and_grad calls are running in this thread (0: none)."""
+        running = _innermost.get()
+        return 0 if running is None else running.depth
+
+
+sys.modules[__name__].__class__ = _TapeModule
 
 
 class Tracer(ArrayOperators):
@@ -50,8 +82,8 @@ class Tracer(ArrayOperators):
         return f"<Tracer of {self.prim.name if self.prim else 'parameter'} shape={self.shape}>"
 
 
-def record(prim, args, kwargs):
-    """Run `prim` on the unwrapped arguments; return a Tracer (kept in the recording) when any argument was
+def record(prim, args, kwargs, recording):
+    """Run `prim` on the unwrapped arguments; return a Tracer (kept in `recording`) when any argument was
     traced."""
     values = []
     parents = None
@@ -69,18 +101,18 @@ def record(prim, args, kwargs):
                 parents.append((i, arg))
             arg = arg.value
         values.append(arg)
-    out = prim.forward(active.xp, *values, **kwargs)
+    out = prim.forward(recording.xp, *values, **kwargs)
     if parents is None:
         return out
     node = Tracer(out, prim, parents, values, kwargs)
-    _nodes.append(node)
+    recording.nodes.append(node)
     return node
 
 
 def backward(root, nodes):
     """Propagate d(root)/d(node) from the scalar `root` through `nodes` (recorded in the order they were made,
     so reversed each node comes after every node that used it); leaves keep their gradients."""
-    xp = active.xp
+    xp = active.now().xp
     root.grad = xp.ones_like(root.value)
     for node in reversed(nodes):
         grad = node.grad
@@ -109,18 +141,17 @@ def value_and_grad(fn):
     """Eager counterpart of jax.value_and_grad(fn, has_aux=True) for a flat list of parameters."""
 
     def wrapped(params, *args):
-        global recording, _nodes
         leaves = [Tracer(p) for p in params]
-        outer_nodes, _nodes = _nodes, []
-        recording += 1
+        outer = _innermost.get()
+        recording = Recording(1 if outer is None else outer.depth + 1, active.now().xp)
+        token = _innermost.set(recording)
         try:
             loss, aux = fn(leaves, *args)
         finally:
-            recording -= 1
-            nodes, _nodes = _nodes, outer_nodes
-        xp = active.xp
+            _innermost.reset(token)
+        xp = recording.xp
         if type(loss) is Tracer:
-            backward(loss, nodes)
+            backward(loss, recording.nodes)
         grads = [leaf.grad if leaf.grad is not None else xp.zeros_like(leaf.value) for leaf in leaves]
         return (unwrap(loss), unwrap(aux)), grads
 
