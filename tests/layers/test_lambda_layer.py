@@ -82,7 +82,9 @@ def test_function_must_be_callable():
 def test_config_names_the_function_and_stores_no_code():
     layer = layers.Lambda(double_and_shift, output_shape=(3,), arguments={"shift": 2.0}, name="lam")
     config = layer.get_config()
-    assert config["function"] == "double_and_shift"
+    assert config["function"]["class_name"] == "function"
+    assert config["function"]["config"] == "double_and_shift"
+    assert "code" not in json.dumps(config)
     assert config["output_shape"] == [3]
     assert config["arguments"] == {"shift": 2.0}
     json.dumps(config)
@@ -122,6 +124,8 @@ def test_loading_never_executes_stored_code():
     assert executed == []
 
 
-def test_anonymous_lambda_is_stored_under_its_python_name():
+def test_anonymous_lambda_is_stored_as_keras_3_lambda_bytecode():
     config = layers.Lambda(lambda x: x).get_config()
-    assert config["function"] == "<lambda>"
+    assert config["function"]["class_name"] == "__lambda__"
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        layers.Lambda.from_config(config)
