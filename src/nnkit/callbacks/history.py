@@ -18,3 +18,9 @@ class History(Callback):
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(value)
         self.model.history = self
+
+    def plot(self, metrics=None, to_file=None, **kwargs):
+        """Loss and metric curves, training against validation (matplotlib); see nnkit.utils.plot_history."""
+        from nnkit.utils.plot_history import plot_history
+
+        return plot_history(self, metrics=metrics, to_file=to_file, **kwargs)

@@ -1,8 +1,14 @@
-"""nnkit.utils: the Keras utilities users reach for (seeding, one-hot labels, clearing names)."""
+"""nnkit.utils: the Keras utilities users reach for (seeding, one-hot labels, clearing names, PyDataset,
+plots of a history and of a model)."""
 import numpy as np
 
 from nnkit.naming import reset_names
 from nnkit.random import set_random_seed
+from nnkit.utils.plot_history import plot_history
+from nnkit.utils.plot_model import model_to_dot, plot_model
+from nnkit.utils.py_dataset import PyDataset
+
+Sequence = PyDataset  # Keras 2's name for it, kept by Keras 3
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
@@ -19,4 +25,5 @@ def clear_session():
     reset_names()
 
 
-__all__ = ["set_random_seed", "to_categorical", "clear_session"]
+__all__ = ["set_random_seed", "to_categorical", "clear_session", "PyDataset", "Sequence", "plot_history", "plot_model",
+           "model_to_dot"]
