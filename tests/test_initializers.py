@@ -266,3 +266,18 @@ def test_config_round_trip(init):
     via_get = I.get(config)
     assert type(via_get) is type(init)
     assert np.array_equal(via_get((4, 4)), init((4, 4)))
+
+
+KERAS_LOWERCASE_NAMES = [
+    "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
+    "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
+    "variance_scaling", "zeros",
+]
+
+
+@pytest.mark.parametrize("name", KERAS_LOWERCASE_NAMES)
+def test_keras_lowercase_aliases_are_the_classes(name):
+    """keras.initializers.glorot_uniform is the GlorotUniform class, and so on for every lowercase name."""
+    alias = getattr(I, name)
+    assert isinstance(alias, type) and issubclass(alias, I.Initializer)
+    assert type(I.get(name)) is alias

@@ -171,3 +171,10 @@ def test_unknown_name_suggests_close_matches_and_lists_valid_names():
 def test_uninterpretable_identifiers_raise(bad):
     with pytest.raises(ValueError):
         regularizers.get(bad)
+
+
+def test_keras_lowercase_aliases_are_the_classes():
+    assert regularizers.l1 is regularizers.L1 and regularizers.l2 is regularizers.L2
+    assert regularizers.l1_l2 is regularizers.L1L2
+    assert regularizers.orthogonal_regularizer is regularizers.OrthogonalRegularizer
+    assert regularizers.l2(0.1).l2 == 0.1

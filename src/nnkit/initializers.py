@@ -293,6 +293,12 @@ _CLASSES = (
 )
 
 
+# Keras' lowercase aliases: the classes under snake_case names.
+zeros, ones, constant, identity, orthogonal = Zeros, Ones, Constant, Identity, Orthogonal
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
+he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
+
 # Class names, their snake_case forms, and the aliases Keras keeps for older code.
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES})

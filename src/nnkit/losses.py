@@ -218,6 +218,79 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     return ops.where(valid, losses, 0.0)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                              label_smoothing=0.0, axis=-1):
+    """Binary crossentropy scaled by (1 - p_t)^gamma, p_t the probability of the true label (Lin et al. 2017),
+    and by alpha / 1 - alpha for positive / negative labels with `apply_class_balancing`; mean over `axis`."""
+    y_true, y_pred = _prepare("binary_focal_crossentropy", y_true, y_pred)
+    if label_smoothing:
+        y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
+    if from_logits:
+        y_pred = ops.sigmoid(y_pred)
+    crossentropy = ops.binary_crossentropy(y_true, y_pred)
+    negative_true = ops.subtract(1.0, y_true)
+    p_true = ops.add(ops.multiply(y_true, y_pred), ops.multiply(negative_true, ops.subtract(1.0, y_pred)))
+    focal = ops.multiply(ops.power(ops.subtract(1.0, p_true), gamma), crossentropy)
+    if apply_class_balancing:
+        focal = ops.multiply(ops.add(ops.multiply(y_true, alpha), ops.multiply(negative_true, 1.0 - alpha)), focal)
+    return ops.mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                                   axis=-1):
+    """Categorical crossentropy with each class's term scaled by alpha (1 - p)^gamma (Lin et al. 2017)."""
+    y_true, y_pred = _prepare("categorical_focal_crossentropy", y_true, y_pred,
+                              hint=" Integer class labels must be one-hot encoded first.")
+    if label_smoothing:
+        y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), label_smoothing / y_true.shape[axis])
+    if from_logits:
+        y_pred = ops.softmax(y_pred, axis=axis)
+    probabilities = ops.divide(y_pred, ops.sum(y_pred, axis=axis, keepdims=True))
+    probabilities = ops.clip(probabilities, epsilon(), 1.0 - epsilon())
+    weights = ops.multiply(ops.power(ops.subtract(1.0, probabilities), gamma), alpha)
+    return ops.sum(ops.multiply(weights, ops.negative(ops.multiply(y_true, ops.log(probabilities)))), axis=axis)
+
+
+def _overlaps(name, y_true, y_pred, axis):
+    """(sum(y_true * y_pred), sum(y_true * (1 - y_pred)), sum((1 - y_true) * y_pred)) over `axis`."""
+    y_true, y_pred = _prepare(name, y_true, y_pred)
+    both = ops.sum(ops.multiply(y_true, y_pred), axis=axis)
+    missed = ops.sum(ops.multiply(y_true, ops.subtract(1.0, y_pred)), axis=axis)
+    extra = ops.sum(ops.multiply(ops.subtract(1.0, y_true), y_pred), axis=axis)
+    return both, missed, extra
+
+
+def dice(y_true, y_pred, axis=None):
+    """1 - 2 |y_true . y_pred| / (|y_true| + |y_pred|) over `axis` (every axis by default)."""
+    both, missed, extra = _overlaps("dice", y_true, y_pred, axis)
+    total = ops.add(ops.add(ops.multiply(both, 2.0), missed), extra)
+    return ops.subtract(1.0, ops.divide(ops.multiply(both, 2.0), ops.add(total, epsilon())))
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """1 - TP / (TP + alpha sum(y_true (1 - y_pred)) + beta sum((1 - y_true) y_pred)) over `axis`, Keras' weighting
+    (alpha = beta = 0.5 is the Dice loss)."""
+    both, missed, extra = _overlaps("tversky", y_true, y_pred, axis)
+    denominator = ops.add(ops.add(both, ops.multiply(missed, alpha)), ops.multiply(extra, beta))
+    return ops.subtract(1.0, ops.divide(both, ops.add(denominator, epsilon())))
+
+
+def ctc(y_true, y_pred):
+    """CTC loss of integer labels (batch, max_length), padded with the blank class 0 after the labels, under
+    logits (batch, frames, classes) whose every frame counts; class 0 is the blank."""
+    y_true = ops.convert_to_tensor(y_true)
+    y_pred = _as_prediction(y_pred)
+    if len(y_true.shape) != 2 or len(y_pred.shape) != 3:
+        raise ValueError(
+            "ctc: y_true must be integer labels of shape (batch_size, max_length) and y_pred logits of shape "
+            f"(batch_size, frames, num_classes); received y_true.shape={tuple(y_true.shape)}, "
+            f"y_pred.shape={tuple(y_pred.shape)}."
+        )
+    batch, frames = y_pred.shape[:2]
+    label_length = ops.sum(ops.cast(ops.not_equal(y_true, 0), "int32"), axis=-1)
+    return ops.ctc_loss(y_true, y_pred, label_length, ops.full((batch,), frames, "int32"), mask_index=0)
+
+
 # --- weighting and reduction -------------------------------------------------------------------------
 def _standardize_reduction(reduction):
     """`reduction` if Keras knows it, else a ValueError listing the valid ones."""
@@ -318,7 +391,7 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
-        self.integer_labels = fn is sparse_categorical_crossentropy
+        self.integer_labels = fn in (sparse_categorical_crossentropy, ctc)
 
     def __getattr__(self, name):
         kwargs = self.__dict__.get("_fn_kwargs", {})
@@ -470,18 +543,67 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
         return ops.reshape(ops.not_equal(y_true, self.ignore_class), tuple(values.shape))
 
 
+class BinaryFocalCrossentropy(_BuiltinLoss):
+    """Binary crossentropy down-weighting easy examples by (1 - p_t)^gamma, optionally class-balanced by alpha."""
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                 axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy", dtype=None):
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name, dtype=dtype,
+                         apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+
+
+class CategoricalFocalCrossentropy(_BuiltinLoss):
+    """Categorical crossentropy down-weighting easy examples by alpha (1 - p)^gamma."""
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy", dtype=None):
+        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name, dtype=dtype, alpha=alpha,
+                         gamma=gamma, from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+
+
+class Dice(_BuiltinLoss):
+    """1 - the Dice coefficient of y_true and y_pred over `axis` (all axes by default)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        super().__init__(dice, reduction=reduction, name=name, dtype=dtype, axis=axis)
+
+
+class Tversky(_BuiltinLoss):
+    """1 - the Tversky index, weighing misses by alpha and false alarms by beta."""
+
+    def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky", axis=None, dtype=None):
+        super().__init__(tversky, reduction=reduction, name=name, dtype=dtype, alpha=alpha, beta=beta, axis=axis)
+
+
+class CTC(_BuiltinLoss):
+    """Connectionist temporal classification loss of 0-padded integer labels under per-frame logits (blank 0)."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(ctc, reduction=reduction, name=name, dtype=dtype)
+
+
 # --- lookup and (de)serialization ---------------------------------------------------------------------
 _FUNCTIONS = (
     binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error,
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber, hinge,
-    squared_hinge, categorical_hinge, kl_divergence, poisson, cosine_similarity, log_cosh,
+    squared_hinge, categorical_hinge, kl_divergence, poisson, cosine_similarity, log_cosh, binary_focal_crossentropy,
+    categorical_focal_crossentropy, dice, tversky, ctc,
 )
 _CLASSES = (
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanSquaredError,
     MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber, Hinge, SquaredHinge,
-    CategoricalHinge, KLDivergence, Poisson, CosineSimilarity, LogCosh,
+    CategoricalHinge, KLDivergence, Poisson, CosineSimilarity, LogCosh, BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy, Dice, Tversky, CTC,
 )
 _FUNCTION_NAMES = {fn: fn.__name__ for fn in _FUNCTIONS}
+# tf.keras' short function aliases.
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
 # Function names give functions and class names give fresh instances, as in Keras; then Keras' aliases.
 _BY_NAME = {fn.__name__: fn for fn in _FUNCTIONS}
 _BY_NAME.update({cls.__name__: cls for cls in _CLASSES})

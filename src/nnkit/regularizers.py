@@ -105,6 +105,9 @@ class OrthogonalRegularizer(Regularizer):
 
 _CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
 
+# Keras' lowercase aliases: the classes under snake_case names.
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
+
 
 # Class names and their snake_case forms ('l1', 'l2', 'l1_l2', 'orthogonal_regularizer').
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}

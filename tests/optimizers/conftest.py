@@ -75,3 +75,23 @@ def optax_trajectory():
         return trajectory
 
     return run
+
+
+@pytest.fixture
+def keras_trajectory():
+    """run(make_optimizer, params, grads) -> the parameters after each step of `make_optimizer(keras.optimizers)`
+    applied to float64 Keras Variables (skips the test when Keras 3 is missing; use with the float64 fixture)."""
+
+    def run(make_optimizer, params, grads):
+        from layer_checks import keras_or_skip
+
+        keras = keras_or_skip()
+        optimizer = make_optimizer(keras.optimizers)
+        variables = [keras.Variable(p, dtype="float64") for p in params]
+        trajectory = []
+        for step_grads in grads:
+            optimizer.apply_gradients(zip([keras.ops.convert_to_tensor(g, "float64") for g in step_grads], variables))
+            trajectory.append([np.asarray(v.numpy()) for v in variables])
+        return trajectory
+
+    return run

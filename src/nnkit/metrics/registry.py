@@ -11,12 +11,29 @@ from nnkit.metrics.base import Metric
 from nnkit.naming import snake_case, unknown_name
 from nnkit.metrics.confusion import FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
 from nnkit.metrics.reduction import Mean, MeanMetricWrapper, Sum
-from nnkit.metrics.regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
+from nnkit.metrics.regression import (
+    CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
+    MeanSquaredLogarithmicError, RootMeanSquaredError,
+)
+from nnkit.metrics.at_thresholds import (
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+)
+from nnkit.metrics.f_score import F1Score, FBetaScore
+from nnkit.metrics.hinge import CategoricalHinge, Hinge, SquaredHinge
+from nnkit.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from nnkit.metrics.probabilistic import (
+    BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson, SparseCategoricalCrossentropy,
+)
+from nnkit.metrics.r2_score import R2Score
 
 _CLASSES = (
     Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, Precision, Recall, AUC, TruePositives,
     FalsePositives, TrueNegatives, FalseNegatives, MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError,
+    MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError, R2Score,
+    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
+    SquaredHinge, CategoricalHinge, F1Score, FBetaScore, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU,
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
 )
 # What a config dict may name: every class above.
 _BY_CLASS_NAME = {cls.__name__: cls for cls in _CLASSES}
@@ -24,6 +41,11 @@ _BY_CLASS_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME = {name: cls for name, cls in _BY_CLASS_NAME.items() if cls is not MeanMetricWrapper}
 _BY_NAME.update({snake_case(name): cls for name, cls in _BY_NAME.items()})
 _BY_NAME.update({"mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError})
+_BY_NAME.update({
+    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError,
+    "MSLE": MeanSquaredLogarithmicError, "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
+    "kld": KLDivergence, "KLD": KLDivergence,
+})
 
 _ACCURACY_NAMES = ("accuracy", "acc")
 _BINARY_CROSSENTROPY = ("binarycrossentropy", "bce")

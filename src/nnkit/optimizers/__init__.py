@@ -2,10 +2,15 @@
 
 from nnkit.optimizers import schedules
 from nnkit.optimizers.adadelta import Adadelta
+from nnkit.optimizers.adafactor import Adafactor
 from nnkit.optimizers.adagrad import Adagrad
 from nnkit.optimizers.adam import Adam
 from nnkit.optimizers.adamax import Adamax
 from nnkit.optimizers.adamw import AdamW
+from nnkit.optimizers.ftrl import Ftrl
+from nnkit.optimizers.lamb import Lamb
+from nnkit.optimizers.lion import Lion
+from nnkit.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from nnkit.optimizers.nadam import Nadam
 from nnkit.optimizers.optimizer import Optimizer
 from nnkit.optimizers.rmsprop import RMSprop
@@ -13,7 +18,9 @@ from nnkit.optimizers.sgd import SGD
 from nnkit.naming import look_up
 
 # Built-in optimizers by lower-cased class name ('sgd', 'rmsprop', 'adam', ...), as Keras looks them up.
-_BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)}
+_BY_NAME = {cls.__name__.lower(): cls for cls in (
+    SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Adafactor, Ftrl, Lamb,
+    LossScaleOptimizer)}
 
 
 def _lookup(name, custom_objects=None):
@@ -51,6 +58,6 @@ def get(identifier):
 
 
 __all__ = [
-    "Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "Nadam", "Optimizer", "RMSprop", "SGD",
-    "deserialize", "get", "schedules", "serialize",
+    "Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "Ftrl", "Lamb", "Lion", "LossScaleOptimizer",
+    "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize",
 ]

@@ -29,7 +29,8 @@ class Adam(Optimizer):
     def _apply_kernel(self, kernel, grads, params, state, lr, step, decay):
         beta_1, beta_2 = self.beta_1, self.beta_2
         lr_t = lr * math.sqrt(1.0 - beta_2**step) / (1.0 - beta_1**step)
-        return kernel(params, grads, state["momentum"], state["velocity"], lr_t, beta_1, beta_2, self.epsilon, decay)
+        return kernel(params, grads, state["momentum"], state["velocity"], lr_t, beta_1, beta_2, self.epsilon, decay,
+                      scratch=self._scratch)
 
     def _step_scalars(self, lr, step, state):
         correction_1 = ops.subtract(1.0, ops.power(self.beta_1, step))

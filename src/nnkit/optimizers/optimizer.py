@@ -2,6 +2,7 @@
 under Keras' stateful surface, which reads the latest state the model handed back (`opt.state`).
 """
 import warnings
+import weakref
 
 import numpy as np
 
@@ -84,6 +85,8 @@ class Optimizer:
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.state = None
+        self._scratch = {}  # {dtype: buffer} for fused in-place kernels: this optimizer's own
+        self._model = None  # weak reference to the model compiled with this optimizer
 
     # --- the pure pair -------------------------------------------------------------------------------
     def init(self, params):
@@ -224,6 +227,18 @@ class Optimizer:
         raise NotImplementedError
 
     # --- the stateful Keras surface ------------------------------------------------------------------
+    def attach_to(self, model):
+        """Bind this optimizer to `model` at compile time: its state belongs to one set of variables, so a
+        second live model is refused (as Keras 3 refuses an optimizer built for other variables)."""
+        owner = None if self._model is None else self._model()
+        if owner is not None and owner is not model:
+            raise ValueError(
+                f"This {type(self).__name__} optimizer (name={self.name!r}) is already used by model "
+                f"'{owner.name}'; model '{model.name}' needs its own: compile it with a new optimizer instance "
+                f"(e.g. optimizer={type(self).__name__}(...)) or a name such as optimizer='adam'."
+            )
+        self._model = weakref.ref(model)
+
     def build(self, params):
         """Create the state for `params` (Keras' build): `opt.state = opt.init(params)`."""
         self.state = self.init(params)
@@ -311,6 +326,32 @@ class Optimizer:
             key: [next(values) for _ in self.state[key]] if isinstance(self.state[key], list) else next(values)
             for key in self._state_keys()
         }
+
+    # --- hand-written training loops (Keras 3's apply / apply_gradients) -------------------------------------
+    def apply(self, grads, trainable_variables=None):
+        """Update `trainable_variables` (Variables; by default those of the previous call) with `grads`,
+        building the state on the first call; constraints are applied after the update, as in fit()."""
+        variables = list(trainable_variables) if trainable_variables is not None else self.__dict__.get("_applied")
+        if not variables:
+            raise ValueError("optimizer.apply(grads, trainable_variables): give the variables on the first call.")
+        if len(variables) != len(grads):
+            raise ValueError(f"optimizer.apply() got {len(grads)} gradients for {len(variables)} variables.")
+        self._applied = variables
+        with active.using(variables[0].backend):
+            params = [v.value for v in variables]
+            if self.state is None:
+                self.build(params)
+            params, self.state = self.update([getattr(g, "value", g) for g in grads], self.state, params)
+            for variable, value in zip(variables, params):
+                if value is not variable.value:
+                    variable.assign(value)
+                if variable.constraint is not None:
+                    variable.assign(variable.constraint(variable.value))
+
+    def apply_gradients(self, grads_and_vars):
+        """tf.keras' form of apply: an iterable of (gradient, variable) pairs."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(list(grads), list(variables))
 
     def finalize_variable_values(self, variables):
         """With use_ema, overwrite the model's Variables with their moving averages (Keras calls this when
