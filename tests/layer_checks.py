@@ -20,6 +20,12 @@ Import it from any test (``tests/`` is on ``sys.path``)::
     run on ``inputs``; nnkit receives Keras' ``get_weights()``; their outputs must agree. Returns both
     models.
 
+``graph_matches_keras(make_model, *inputs, rtol=1e-5, atol=1e-6, backend=None, where=None)``
+    ``make_model(layers_module, model_class)`` builds a functional model (several inputs, layers called
+    on several tensors, masks) from ``nnkit.layers``/``nnkit.Model`` and from ``keras.layers``/
+    ``keras.Model``; nnkit receives Keras' weights and both outputs must agree (only at the entries
+    where the boolean ``where`` is True, when given). Returns both models.
+
 ``one_step_matches_keras(make_layers, x, y, loss, backend=None, learning_rate=0.1)``
     The same two models, weights copied from Keras, each take one SGD step with ``train_on_batch``;
     the new weights must agree.
@@ -76,6 +82,24 @@ def matches_keras(make_layers, *inputs, rtol=1e-5, atol=1e-6, backend=None):
     expected = np.asarray(reference(*inputs))
     np.testing.assert_allclose(np.asarray(model(*inputs)), expected, rtol=rtol, atol=atol,
                                err_msg="nnkit vs Keras 3 output with the same weights")
+    return model, reference
+
+
+def graph_matches_keras(make_model, *inputs, rtol=1e-5, atol=1e-6, backend=None, where=None):
+    """Assert a functional nnkit model computes what the same Keras graph computes with the same weights."""
+    keras = keras_or_skip()
+    reference = make_model(keras.layers, keras.Model)
+    model = make_model(nnkit.layers, nnkit.Model)
+    model.set_weights(reference.get_weights())
+    if backend is not None:
+        model.compile(optimizer="sgd", loss="mse", backend=backend)
+    feed = list(inputs) if len(inputs) > 1 else inputs[0]
+    expected = np.asarray(reference.predict(feed, verbose=0))
+    got = np.asarray(model.predict(feed, verbose=0))
+    if where is not None:
+        expected, got = expected[where], got[where]
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol,
+                               err_msg="nnkit vs Keras 3 graph output with the same weights")
     return model, reference
 
 

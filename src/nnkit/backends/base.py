@@ -69,6 +69,10 @@ class Backend:
         raise NotImplementedError
 
     # --- randomness from explicit keys ----------------------------------------------------------
+    # --- float precision (nnkit.config.set_floatx) --------------------------------------------------------
+    def use_floatx(self, dtype):
+        """Make computing in `dtype` possible (JAX must switch float64 on); by default nothing to do."""
+
     def random_key(self, seed):
         """A key for the random functions below, made from an integer seed."""
         raise NotImplementedError
@@ -94,10 +98,48 @@ class Backend:
         """`target` with `updates` added at `index` (repeated indices accumulate); may reuse `target`."""
         raise NotImplementedError
 
+    # --- convolution kernels (channels-last; padding: one explicit (before, after) pair per spatial axis) ---
+    def conv(self, x, kernel, strides, padding, dilation, groups):
+        """Cross-correlation of x (batch, *spatial, channels) with kernel (*kernel, channels / groups, filters)."""
+        raise NotImplementedError
+
+    def conv_input_grad(self, g, kernel, input_shape, strides, padding, dilation, groups):
+        """Gradient of sum(conv(x, kernel) * g) with respect to x of `input_shape` (the transposed convolution)."""
+        raise NotImplementedError
+
+    def conv_kernel_grad(self, x, g, kernel_shape, strides, padding, dilation, groups):
+        """Gradient of sum(conv(x, kernel) * g) with respect to a kernel of `kernel_shape`."""
+        raise NotImplementedError
+
+    # --- pooling windows (max, average) --------------------------------------------------------
+    # x has one batch axis, the pooled axes, and one channels axis (last or first, per data_format);
+    # pool_size and strides hold one int per pooled axis; padding is 'valid' or 'same' (TensorFlow's rule).
+    def max_pool(self, x, pool_size, strides, padding, data_format):
+        """The maximum of each window."""
+        raise NotImplementedError
+
+    def max_pool_backward(self, x, out, g, pool_size, strides, padding, data_format):
+        """The gradient of `max_pool` with respect to `x` for the output gradient `g` (`out` its output)."""
+        raise NotImplementedError
+
+    def average_pool(self, x, pool_size, strides, padding, data_format):
+        """The mean of each window; with 'same' padding only real (unpadded) elements count."""
+        raise NotImplementedError
+
+    def average_pool_backward(self, g, input_shape, pool_size, strides, padding, data_format):
+        """The gradient of `average_pool` with respect to its input of `input_shape`."""
+        raise NotImplementedError
+
     # --- fused updates --------------------------------------------------------------------------
     def fused_update(self, kind):
         """An in-place update kernel for an optimizer `kind` ('adam', 'sgd', ...), or None to use the
         generic update written with nnkit.ops."""
+        return None
+
+    # --- fused recurrences ----------------------------------------------------------------------
+    def fused_recurrence(self, kind):
+        """A primitive running a whole recurrent sequence of `kind` ('lstm', 'gru') with a closed-form VJP, for
+        backends whose per-op cost makes a step-by-step tape slow; None to use `scan` over generic steps."""
         return None
 
     def __deepcopy__(self, memo):

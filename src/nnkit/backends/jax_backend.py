@@ -1,10 +1,12 @@
 """JAX backend: XLA-compiled computation on CPU, GPU or TPU; gradients from jax.value_and_grad."""
+import math
 import weakref
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from nnkit.backends import xp_pooling
 from nnkit.backends.base import Backend
 
 
@@ -19,6 +21,19 @@ class JaxBackend(Backend):
     def __init__(self):
         self._rule_functions = {}  # (primitive, kwargs) -> the primitive as a jax.custom_vjp function
         self._origins = {}  # id(result) -> (weak reference to result, primitive, args, kwargs)
+        from nnkit.config import floatx
+
+        self.use_floatx(floatx())
+
+    def use_floatx(self, dtype):
+        """float64 needs JAX's x64 mode (else JAX silently computes in float32): on while floatx is float64,
+        and off again afterwards if this switched it on."""
+        if dtype == "float64" and not jax.config.read("jax_enable_x64"):
+            jax.config.update("jax_enable_x64", True)
+            self._switched_x64_on = True
+        elif dtype != "float64" and getattr(self, "_switched_x64_on", False):
+            jax.config.update("jax_enable_x64", False)
+            self._switched_x64_on = False
 
     def asarray(self, value, dtype=None):
         if isinstance(value, np.ndarray) and value.dtype == jax.dtypes.canonicalize_dtype(value.dtype) \
@@ -108,3 +123,64 @@ class JaxBackend(Backend):
 
     def index_add(self, target, index, updates):
         return target.at[index].add(updates)
+
+    # --- convolution kernels: XLA's convolution; its gradients are its linear transposes ---
+    def conv(self, x, kernel, strides, padding, dilation, groups):
+        numbers = jax.lax.conv_dimension_numbers(x.shape, kernel.shape, _channels_last_dimensions(x.ndim - 2))
+        return jax.lax.conv_general_dilated(
+            x, kernel, window_strides=tuple(strides), padding=[tuple(p) for p in padding],
+            rhs_dilation=tuple(dilation), dimension_numbers=numbers, feature_group_count=groups)
+
+    def conv_input_grad(self, g, kernel, input_shape, strides, padding, dilation, groups):
+        def forward(x):
+            return self.conv(x, kernel, strides, padding, dilation, groups)
+
+        (grad,) = jax.linear_transpose(forward, jax.ShapeDtypeStruct(tuple(input_shape), g.dtype))(g)
+        return grad
+
+    def conv_kernel_grad(self, x, g, kernel_shape, strides, padding, dilation, groups):
+        def forward(kernel):
+            return self.conv(x, kernel, strides, padding, dilation, groups)
+
+        (grad,) = jax.linear_transpose(forward, jax.ShapeDtypeStruct(tuple(kernel_shape), g.dtype))(g)
+        return grad
+
+    # --- pooling windows (lax.reduce_window: XLA sees one construct and JAX differentiates it) ----------
+    def max_pool(self, x, pool_size, strides, padding, data_format):
+        dims, steps = _window_shape(x.ndim, pool_size, strides, data_format)
+        # Concrete (NumPy) initial values let JAX see a max/add monoid, which it knows how to differentiate.
+        lowest = -np.inf if jnp.issubdtype(x.dtype, jnp.floating) else np.iinfo(x.dtype).min
+        return jax.lax.reduce_window(x, np.array(lowest, x.dtype), jax.lax.max, dims, steps, padding.upper())
+
+    def max_pool_backward(self, x, out, g, pool_size, strides, padding, data_format):
+        _, pullback = jax.vjp(lambda t: self.max_pool(t, pool_size, strides, padding, data_format), x)
+        return pullback(g)[0]
+
+    def average_pool(self, x, pool_size, strides, padding, data_format):
+        dims, steps = _window_shape(x.ndim, pool_size, strides, data_format)
+        total = jax.lax.reduce_window(x, np.array(0, x.dtype), jax.lax.add, dims, steps, padding.upper())
+        if padding == "valid":
+            return total / math.prod(pool_size)
+        pooled = xp_pooling.spatial_axes(x.ndim, data_format)
+        ones = jnp.ones(tuple(n if axis in pooled else 1 for axis, n in enumerate(x.shape)), x.dtype)
+        counts = jax.lax.reduce_window(ones, np.array(0, x.dtype), jax.lax.add, dims, steps, "SAME")
+        return total / counts
+
+    def average_pool_backward(self, g, input_shape, pool_size, strides, padding, data_format):
+        x = jnp.zeros(input_shape, g.dtype)
+        _, pullback = jax.vjp(lambda t: self.average_pool(t, pool_size, strides, padding, data_format), x)
+        return pullback(g)[0]
+
+
+def _channels_last_dimensions(rank):
+    """lax dimension names for channels-last inputs, Keras kernels (*kernel, in, out) and outputs."""
+    spatial = "DHWXYZUVST"[:rank]
+    return ("N" + spatial + "C", spatial + "IO", "N" + spatial + "C")
+
+
+def _window_shape(ndim, pool_size, strides, data_format):
+    """reduce_window's window dimensions and strides: the pooled axes get pool_size/strides, the others 1."""
+    dims, steps = [1] * ndim, [1] * ndim
+    for axis, pool, stride in zip(xp_pooling.spatial_axes(ndim, data_format), pool_size, strides):
+        dims[axis], steps[axis] = pool, stride
+    return tuple(dims), tuple(steps)

@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+from nnkit.backends import xp_pooling
+from nnkit.backends import xp_convolution
 from nnkit.backends.base import Backend
 from nnkit.backends.fused_numpy import FUSED_UPDATES
 
@@ -24,6 +26,7 @@ class NumpyBackend(Backend):
 
     def __init__(self):
         self._erf = _erf_function()
+        self._conv_workspace = xp_convolution.Workspace(np)
 
     def asarray(self, value, dtype=None):
         array = np.asarray(value, dtype=dtype)
@@ -84,5 +87,35 @@ class NumpyBackend(Backend):
         np.add.at(target, index, updates)
         return target
 
+    # --- pooling windows -------------------------------------------------------------------------
+    def max_pool(self, x, pool_size, strides, padding, data_format):
+        return xp_pooling.max_pool(np, x, pool_size, strides, padding, data_format)
+
+    def max_pool_backward(self, x, out, g, pool_size, strides, padding, data_format):
+        return xp_pooling.max_pool_backward(np, x, out, g, pool_size, strides, padding, data_format)
+
+    def average_pool(self, x, pool_size, strides, padding, data_format):
+        return xp_pooling.average_pool(np, x, pool_size, strides, padding, data_format)
+
+    def average_pool_backward(self, g, input_shape, pool_size, strides, padding, data_format):
+        return xp_pooling.average_pool_backward(np, g, input_shape, pool_size, strides, padding, data_format)
+
+    # --- convolution kernels ---
+    def conv(self, x, kernel, strides, padding, dilation, groups):
+        return xp_convolution.conv(np, x, kernel, strides, padding, dilation, groups, self._conv_workspace)
+
+    def conv_input_grad(self, g, kernel, input_shape, strides, padding, dilation, groups):
+        return xp_convolution.conv_input_grad(np, g, kernel, input_shape, strides, padding, dilation, groups,
+                                              self._conv_workspace)
+
+    def conv_kernel_grad(self, x, g, kernel_shape, strides, padding, dilation, groups):
+        return xp_convolution.conv_kernel_grad(np, x, g, kernel_shape, strides, padding, dilation, groups,
+                                               self._conv_workspace)
+
     def fused_update(self, kind):
         return FUSED_UPDATES.get(kind)
+
+    def fused_recurrence(self, kind):
+        from nnkit.ops.recurrent import gru_sequence, lstm_sequence
+
+        return {"lstm": lstm_sequence, "gru": gru_sequence}.get(kind)

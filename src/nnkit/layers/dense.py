@@ -1,7 +1,7 @@
 """Dense: y = activation(x @ kernel + bias), applied over the last axis."""
 import numbers
 
-from nnkit import activations, initializers, ops, regularizers
+from nnkit import activations, constraints, initializers, ops, regularizers
 from nnkit.layers.input_spec import InputSpec
 from nnkit.layers.layer import Layer
 
@@ -9,9 +9,11 @@ from nnkit.layers.layer import Layer
 class Dense(Layer):
     """A fully connected layer; kernel shape (input_dim, units) as in Keras."""
 
+    supports_masking = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, init=None,
-                 **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, init=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense '{self.name}': units must be a positive integer, received {units!r}.")
@@ -22,6 +24,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
@@ -31,9 +35,10 @@ class Dense(Layer):
                 f"Dense '{self.name}' needs the last axis of its input to be known, received shape {input_shape}."
             )
         self.kernel = self.add_weight((input_dim, self.units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         self.bias = (self.add_weight((self.units,), self.bias_initializer, regularizer=self.bias_regularizer,
-                                     name="bias") if self.use_bias else None)
+                                     constraint=self.bias_constraint, name="bias") if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
 
@@ -56,4 +61,6 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }

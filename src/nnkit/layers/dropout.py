@@ -12,6 +12,7 @@ class Dropout(Layer):
     into that key, so layers given different seeds draw different masks even at the same step."""
 
     uses_randomness = True
+    supports_masking = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -5,15 +5,16 @@ import inspect
 
 import numpy as np
 
-from nnkit import initializers, regularizers
+from nnkit import constraints, initializers, regularizers
 from nnkit.backends import active
 from nnkit.config import floatx
 from nnkit.keywords import accepted_keywords, reject_unknown
 from nnkit.naming import snake_case, unique_name
 from nnkit.layers import call_context
 from nnkit.layers.input_spec import InputSpec
-from nnkit.layers.symbolic import Node, SymbolicTensor, flatten, pack_like
+from nnkit.layers.symbolic import Node, SymbolicTensor, flatten, pack_like, replace_symbolic, symbolic_leaves
 from nnkit.ops.variable import Variable
+from nnkit.random import SeedGenerator
 
 def _shape_of(value):
     return tuple(value.shape)
@@ -22,6 +23,9 @@ def _shape_of(value):
 def _map_shapes(structure):
     leaves = flatten(structure)
     return pack_like(structure, [_shape_of(t) for t in leaves])
+
+
+_AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 
 
 class Layer:
@@ -63,6 +67,10 @@ class Layer:
             cls.build = build_and_mark
 
     def __setattr__(self, name, value):
+        if isinstance(value, SeedGenerator) and "_own_variables" in self.__dict__:
+            if all(value.state is not known for known in self._own_variables):  # its state: a layer state
+                value.state.path = f"{self.name}/{value.state.name}"
+                self._own_variables.append(value.state)
         if not name.startswith("_"):
             candidates = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
             for layer in candidates:
@@ -77,17 +85,23 @@ class Layer:
         return self._tracked_layers
 
     # --- weights ------------------------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None):
-        """Create a weight on the host from `initializer` and place it on the active backend."""
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
+                   constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
+        """Create a weight on the host from `initializer` and place it on the active backend (Keras 3's
+        arguments; `aggregation` and `overwrite_with_gradient` are recorded on the variable)."""
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(f"Layer '{self.name}': add_weight(aggregation=...) must be one of {_AGGREGATIONS}, "
+                             f"received {aggregation!r}.")
         shape = tuple(int(d) for d in (shape or ()))
         dtype = dtype or self.dtype
         if initializer is None:
             initializer = "glorot_uniform" if np.issubdtype(np.dtype(dtype), np.floating) else "zeros"
         value = initializers.get(initializer)(shape, dtype=dtype)
         variable = Variable(np.asarray(value, dtype=dtype), name=name or f"variable_{len(self._own_variables)}",
-                            trainable=trainable, regularizer=regularizers.get(regularizer), constraint=constraint,
-                            backend=active.backend)
+                            trainable=trainable, regularizer=regularizers.get(regularizer),
+                            constraint=constraints.get(constraint), backend=active.backend, autocast=autocast,
+                            aggregation=aggregation)
+        variable.overwrite_with_gradient = overwrite_with_gradient
         variable.path = f"{self.name}/{variable.name}"
         self._own_variables.append(variable)
         return variable
@@ -166,12 +180,17 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """Output shape(s) for `input_shape`; by default found by running call() on zeros twice, with the
         unknown axes set to 2 and then to 3: output axes that differ between the runs are unknown (None)."""
+        return self._shapes_by_running(lambda zeros: self.call(_map_structure_of_shapes(input_shape, zeros),
+                                                               **self._training_kwargs(False)))
+
+    def _shapes_by_running(self, run):
+        """Output shape(s) of `run(zeros)`, where `zeros(shape, dtype)` makes arrays for shapes with None axes."""
         def run_with_unknown_axes_of(size):
-            def zeros(shape):
-                return active.xp.zeros(tuple(size if d is None else d for d in shape), dtype=self.dtype)
+            def zeros(shape, dtype=None):
+                return active.xp.zeros(tuple(size if d is None else d for d in shape), dtype=dtype or self.dtype)
 
             with call_context.CallContext():
-                outputs = self.call(_map_structure_of_shapes(input_shape, zeros), **self._training_kwargs(False))
+                outputs = run(zeros)
             return outputs, [_shape_of(o) for o in flatten(outputs)]
 
         outputs, small = run_with_unknown_axes_of(2)
@@ -179,6 +198,23 @@ class Layer:
         shapes = [tuple(None if i == 0 or a != b else a for i, (a, b) in enumerate(zip(s, l)))
                   for s, l in zip(small, large)]
         return shapes[0] if not isinstance(outputs, (list, tuple, dict)) else shapes
+
+    # --- masks ------------------------------------------------------------------------------------------
+    @property
+    def supports_masking(self):
+        """Whether compute_mask passes masks on: True when a subclass overrides compute_mask (as in Keras),
+        else False unless set."""
+        explicit = self.__dict__.get("_supports_masking")
+        return explicit if explicit is not None else type(self).compute_mask is not Layer.compute_mask
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self._supports_masking = bool(value)
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs given the inputs' `mask` (Keras 3): unchanged when the layer supports
+        masking, else None. Masks are boolean arrays over the leading axes (batch, time steps)."""
+        return mask if self.supports_masking else None
 
     def _training_kwargs(self, training):
         return {"training": training} if self._call_accepts("training") else {}
@@ -213,36 +249,118 @@ class Layer:
 
     def __call__(self, inputs, *args, **kwargs):
         leaves = flatten(inputs)
-        if any(isinstance(t, SymbolicTensor) for t in leaves):
-            return self._call_symbolic(inputs, leaves, kwargs)
+        if any(isinstance(t, SymbolicTensor) for t in leaves) or ((args or kwargs) and symbolic_leaves((args, kwargs))):
+            return self._call_symbolic(inputs, args, kwargs)
+        if "training" in kwargs and not self._call_accepts("training"):
+            kwargs.pop("training")
         shapes = _map_shapes(inputs)
         self._check_inputs(shapes)
         if not self.built:
-            self._ensure_built(shapes)
+            self._build_for_call(inputs, args, kwargs, shapes)
             self._check_inputs(shapes)
-        if "training" in kwargs and not self._call_accepts("training"):
-            kwargs.pop("training")
         outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             self.add_loss(self._activity_loss(outputs))
         return outputs
 
-    def _call_symbolic(self, inputs, leaves, kwargs):
+    def _tensor_arguments(self, inputs, args, kwargs):
+        """{call argument name: value} for the arguments of this call that hold tensors (Keras' tensor
+        arguments); a TypeError naming the layer when call() cannot take these arguments."""
+        try:
+            bound = inspect.signature(self.call).bind(inputs, *args, **kwargs).arguments
+        except TypeError as error:
+            raise TypeError(
+                f"Layer '{self.name}' ({type(self).__name__}) cannot be called with {1 + len(args)} positional "
+                f"argument(s) and keywords {sorted(kwargs)}: {error}. Its call signature is "
+                f"call{inspect.signature(self.call)}."
+            ) from None
+        return {name: value for name, value in bound.items()
+                if any(isinstance(leaf, SymbolicTensor) or hasattr(leaf, "shape") for leaf in flatten(value))}
+
+    def _shape_arguments(self, method, inputs, args, kwargs, first_shapes):
+        """How to pass shapes to `method` (build or compute_output_shape), as Keras does: a method of one
+        argument gets the first argument's shape(s); one of several gets `{argument}_shape` keywords."""
+        parameters = [p for p in inspect.signature(method).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if len(parameters) <= 1:
+            return (first_shapes,), {}
+        wanted = {p.name for p in parameters}
+        shapes = {}
+        for name, value in self._tensor_arguments(inputs, args, kwargs).items():
+            if f"{name}_shape" in wanted:
+                shapes[f"{name}_shape"] = pack_like(value, [None if leaf is None else _shape_of(leaf)
+                                                            for leaf in flatten(value)])
+        return (), shapes
+
+    def _build_for_call(self, inputs, args, kwargs, first_shapes):
+        """Build from the shapes of a call's first argument, or of all its tensor arguments when build()
+        takes several (`build(query_shape, value_shape)`)."""
+        if not args and not kwargs:
+            self._ensure_built(first_shapes)
+            return
+        positional, keywords = self._shape_arguments(self.build, inputs, args, kwargs, first_shapes)
+        if positional:
+            self._ensure_built(positional[0])
+        else:
+            self.build(**keywords)
+            self.built = True
+
+    def _call_symbolic(self, inputs, args, kwargs):
+        if "training" in kwargs and not self._call_accepts("training"):
+            kwargs.pop("training")
+        leaves = flatten(inputs)
+        several = bool(args) or bool(symbolic_leaves(kwargs))
+        if several:
+            self._tensor_arguments(inputs, args, kwargs)
         shapes = pack_like(inputs, [t.shape for t in leaves]) if isinstance(inputs, (list, tuple, dict)) else inputs.shape
-        sources = [t.node.layer.name if t.node else None for t in leaves]
+        sources = [t.node.layer.name if isinstance(t, SymbolicTensor) and t.node else None for t in leaves]
         self._check_inputs(shapes, sources)
         if not self.built:
-            self._ensure_built(shapes)
+            self._build_for_call(inputs, args, kwargs, shapes)
             self._check_inputs(shapes, sources)
-        output_shapes = self.compute_output_shape(shapes)
-        node = Node(self, inputs, dict(kwargs), output_shapes, self.dtype)
+        output_shapes = self._output_shapes_of_call(inputs, args, kwargs, shapes)
+        node = Node(self, inputs, dict(kwargs), output_shapes, self.dtype, args=args)
         return node.output_structure
+
+    def _output_shapes_of_call(self, inputs, args, kwargs, first_shapes):
+        """The output shape(s) of a symbolic call: compute_output_shape of the first argument's shapes (or
+        of every tensor argument's, when it takes several), else found by running call() on zeros."""
+        if not args and not symbolic_leaves(kwargs):
+            return self.compute_output_shape(first_shapes)
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            positional, keywords = self._shape_arguments(self.compute_output_shape, inputs, args, kwargs,
+                                                         first_shapes)
+            return self.compute_output_shape(*positional, **keywords)
+        return self._shapes_by_running(lambda zeros: self._call_on(zeros, inputs, args, kwargs))
+
+    def _call_on(self, zeros, inputs, args, kwargs):
+        """call() with every symbolic tensor of (inputs, args, kwargs) replaced by zeros of its shape."""
+        tensors = symbolic_leaves((inputs, args, kwargs))
+        inputs, args, kwargs = replace_symbolic((inputs, args, kwargs), [zeros(t.shape, t.dtype) for t in tensors])
+        return self.call(inputs, *args, **{**kwargs, **self._training_kwargs(False)})
 
     def _activity_loss(self, outputs):
         from nnkit import ops
 
         batch = ops.cast(flatten(outputs)[0].shape[0], self.dtype)
         return ops.divide(sum(self.activity_regularizer(o) for o in flatten(outputs)), batch)
+
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False, **kwargs):
+        """Call the layer with the given weight values instead of its own (Keras 3): returns (outputs, new
+        non-trainable values[, added losses]); the layer's Variables keep their values. Differentiable by
+        the backend (jax.grad, nnkit's tape), for hand-written training loops."""
+        from nnkit.ops.variable import Assigned
+
+        trainable, non_trainable = self.trainable_weights, self.non_trainable_weights
+        if len(trainable_variables) != len(trainable) or len(non_trainable_variables) != len(non_trainable):
+            raise ValueError(f"Layer '{self.name}'.stateless_call() needs {len(trainable)} trainable and "
+                             f"{len(non_trainable)} non-trainable values, received {len(trainable_variables)} and "
+                             f"{len(non_trainable_variables)}.")
+        values = list(trainable_variables) + list(non_trainable_variables)
+        with Assigned(trainable + non_trainable, values) as scope, call_context.CallContext() as context:
+            outputs = self(*args, **kwargs)
+            new_state = scope.current()[len(trainable):]
+        return (outputs, new_state, context.losses) if return_losses else (outputs, new_state)
 
     def add_loss(self, loss):
         """Add a scalar to the training loss of the current model step (e.g. activity regularization)."""

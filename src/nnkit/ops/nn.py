@@ -304,13 +304,15 @@ def take(xp, x, indices, axis=0):
 
 
 def _take_vjp(xp, g, out, x, indices, axis=0):
+    """Scatter-add g's slices back to the rows they were taken from, all at once (index_add), with the taken
+    axis moved to the front; index_add returns the sum (a new array on backends with immutable arrays)."""
     indices = xp.asarray(indices)  # a list of ints is valid for the forward
     axis = axis % x.ndim  # a negative axis would pick the wrong axes of g below
-    grad = xp.zeros(x.shape, dtype=g.dtype)
-    moved = xp.moveaxis(grad, axis, 0)
+    rest = x.shape[:axis] + x.shape[axis + 1:]
     g = xp.moveaxis(g, list(range(axis, axis + indices.ndim)), list(range(indices.ndim)))
-    active.backend.index_add(moved, indices.reshape(-1), g.reshape((-1,) + moved.shape[1:]))
-    return grad
+    grad = active.backend.index_add(xp.zeros((x.shape[axis],) + rest, dtype=g.dtype), indices.reshape(-1),
+                                    g.reshape((-1,) + rest))
+    return xp.moveaxis(grad, 0, axis)
 
 
 take.defvjp(_take_vjp, None)

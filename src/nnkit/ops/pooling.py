@@ -1,2 +1,75 @@
-"""Pooling primitives over N-d windows (max and average); kernels come from the backend."""
-__all__ = []
+"""Pooling primitives over N-d windows (max and average), with Keras' arguments; kernels come from the backend.
+
+The forward is the backend's kernel (NumPy: strided slices per window offset; JAX: lax.reduce_window, which
+JAX differentiates itself); nnkit's tape uses the backend's backward kernels below.
+"""
+import numbers
+
+from nnkit.backends import active
+from nnkit.config import image_data_format
+from nnkit.ops.primitive import primitive
+
+__all__ = ["average_pool", "max_pool"]
+
+_DATA_FORMATS = ("channels_last", "channels_first")
+_PADDINGS = ("valid", "same")
+
+
+def window_arguments(shape, pool_size, strides=None, padding="valid", data_format=None):
+    """Keras' pooling arguments for an input of `shape`, made explicit: one int per pooled axis for pool_size
+    and strides (strides default to pool_size), padding 'valid' or 'same', data_format 'channels_last'
+    (default) or 'channels_first'. Raises ValueError for anything else, and for 'valid' windows larger
+    than the input."""
+    rank = len(shape) - 2
+    if rank < 1:
+        raise ValueError(f"Pooling needs an input with a batch, a channels and at least one spatial axis; "
+                         f"received an input of shape {tuple(shape)}.")
+    pool_size = _per_axis(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else _per_axis(strides, rank, "strides")
+    padding = str(padding).lower()
+    if padding not in _PADDINGS:
+        raise ValueError(f"padding must be 'valid' or 'same', received {padding!r}.")
+    data_format = data_format or image_data_format()
+    if data_format not in _DATA_FORMATS:
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', received {data_format!r}.")
+    spatial = shape[1:-1] if data_format == "channels_last" else shape[2:]
+    if padding == "valid" and any(size < pool for size, pool in zip(spatial, pool_size)):
+        raise ValueError(f"pool_size {pool_size} with padding='valid' is larger than the spatial axes of the "
+                         f"input of shape {tuple(shape)}.")
+    return {"pool_size": pool_size, "strides": strides, "padding": padding, "data_format": data_format}
+
+
+def _per_axis(value, rank, name):
+    values = (value,) * rank if isinstance(value, numbers.Integral) else tuple(value)
+    if len(values) != rank or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
+                                      for v in values):
+        raise ValueError(f"{name} must be a positive int or {rank} positive ints, received {value!r}.")
+    return tuple(int(v) for v in values)
+
+
+@primitive
+def _max_pool(xp, x, pool_size, strides, padding, data_format):
+    return active.backend.max_pool(x, pool_size, strides, padding, data_format)
+
+
+_max_pool.defvjp(lambda xp, g, out, x, **window: active.backend.max_pool_backward(x, out, g, **window))
+
+
+@primitive
+def _average_pool(xp, x, pool_size, strides, padding, data_format):
+    return active.backend.average_pool(x, pool_size, strides, padding, data_format)
+
+
+_average_pool.defvjp(lambda xp, g, out, x, **window: active.backend.average_pool_backward(g, x.shape, **window))
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The maximum over each window of the spatial axes of `inputs` (batch, *spatial, channels) or, with
+    data_format='channels_first', (batch, channels, *spatial)."""
+    return _max_pool(inputs, **window_arguments(tuple(inputs.shape), pool_size, strides, padding, data_format))
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The mean over each window of the spatial axes (with 'same' padding, of its real elements only)."""
+    return _average_pool(inputs, **window_arguments(tuple(inputs.shape), pool_size, strides, padding,
+                                                    data_format))

@@ -10,6 +10,9 @@ from nnkit.backends import active
 from nnkit.ops import tape
 from nnkit.ops.variable import Variable
 
+# This thread's tape and backend, read on every call (bound once: lookups on those modules cost more).
+_recording_now, _record, _active_now = tape.now, tape.record, active.now
+
 
 class Primitive:
     """`forward(xp, *args, **kwargs)` plus `vjps[i](xp, g, out, *args, **kwargs)` -> gradient of arg i."""
@@ -39,15 +42,42 @@ class Primitive:
             return None
 
     def __call__(self, *args, **kwargs):
-        if tape.recording:
-            return tape.record(self, args, kwargs)
+        recording = _recording_now()
+        if recording is not None:
+            return _record(self, args, kwargs, recording)
         values = [a._value if type(a) is Variable else a for a in args]
-        if self.everywhere:
-            return active.backend.apply_with_rules(self, values, kwargs)
-        return self.forward(active.xp, *values, **kwargs)
+        try:
+            if self.everywhere:
+                return _active_now().backend.apply_with_rules(self, values, kwargs)
+            return self.forward(_active_now().xp, *values, **kwargs)
+        except Exception:  # symbolic arguments fail here (they have no values): record the op in their graph
+            from nnkit.layers.op_layer import has_symbolic, symbolic_op
+
+            if has_symbolic(args, kwargs):
+                return symbolic_op(self, args, kwargs)
+            raise
 
     def __repr__(self):
         return f"<nnkit primitive {self.name}>"
+
+
+def records_symbolic(op):
+    """Decorator for a plain-function op that cannot run on symbolic tensors: called with one, it records
+    itself in their graph (as primitives do); the eager path only gains a try."""
+    import functools
+
+    @functools.wraps(op)
+    def call(*args, **kwargs):
+        try:
+            return op(*args, **kwargs)
+        except Exception:
+            from nnkit.layers.op_layer import has_symbolic, symbolic_op
+
+            if has_symbolic(args, kwargs):
+                return symbolic_op(op.__name__, args, kwargs)
+            raise
+
+    return call
 
 
 def primitive(forward):

@@ -14,11 +14,15 @@ class Variable(operators.ArrayOperators):
     __array_priority__ = 100
 
     def __init__(self, value, name="variable", trainable=True, regularizer=None, constraint=None,
-                 backend=None):
+                 backend=None, *, shape=None, dtype=None, autocast=True, aggregation="none",
+                 synchronization="auto"):
         from nnkit.backends import current
 
         self.backend = backend or current()
-        self._value = self.backend.asarray(value)
+        if callable(value) or isinstance(value, str):  # Keras' Variable(initializer, shape=..., dtype=...)
+            value = _initial_value(value, shape, dtype)
+        self._value = self.backend.asarray(value) if dtype is None else self.backend.asarray(value, dtype=dtype)
+        self.autocast, self.aggregation, self.synchronization = autocast, aggregation, synchronization
         self.name = name
         self.trainable = trainable
         self.regularizer = regularizer
@@ -27,7 +31,8 @@ class Variable(operators.ArrayOperators):
 
     @property
     def value(self):
-        """The current backend array."""
+        """The current backend array itself, for computing with ops. Training steps may update it in place
+        (NumPy) or consume it (JAX donates the step's buffers): keep `numpy()` for a value that lasts."""
         return self._value
 
     def assign(self, value):
@@ -48,8 +53,22 @@ class Variable(operators.ArrayOperators):
             value = cast(value, self._value.dtype)
         self._value = value
 
+    def assign_add(self, delta):
+        """Add `delta` to the value (Keras' assign_add); returns the new value."""
+        from nnkit.ops import add
+
+        self.assign(add(self._value, delta))
+        return self._value
+
+    def assign_sub(self, delta):
+        """Subtract `delta` from the value (Keras' assign_sub); returns the new value."""
+        from nnkit.ops import subtract
+
+        self.assign(subtract(self._value, delta))
+        return self._value
+
     def numpy(self):
-        """A host NumPy copy of the value."""
+        """A host NumPy copy of the value, which later training steps never change."""
         return np.array(self.backend.to_numpy(self._value), copy=True)
 
     def move_to(self, backend):
@@ -72,11 +91,23 @@ class Variable(operators.ArrayOperators):
         return len(self._value.shape)
 
     def __array__(self, dtype=None, copy=None):
-        host = self.backend.to_numpy(self._value)
-        return host.astype(dtype) if dtype is not None else host
+        """`np.asarray(variable)`: a host copy (never the live buffer, which steps update in place)."""
+        if copy is False:
+            raise ValueError(f"Variable '{self.path}' cannot be viewed without a copy; use np.array(variable).")
+        return np.array(self.backend.to_numpy(self._value), dtype=dtype, copy=True)
 
     def __repr__(self):
         return f"<Variable '{self.path}' shape={self.shape} dtype={self.dtype}>"
+
+
+def _initial_value(initializer, shape, dtype):
+    """The host value `initializer` (a name, an Initializer or a callable) makes for `shape` and `dtype`."""
+    from nnkit import initializers
+    from nnkit.config import floatx
+
+    if shape is None:
+        raise ValueError(f"Variable({initializer!r}) with an initializer needs a shape.")
+    return np.asarray(initializers.get(initializer)(tuple(shape), dtype=dtype or floatx()))
 
 
 class Assigned:

@@ -11,6 +11,26 @@ class Merge(Layer):
 
     min_inputs = 2
     max_inputs = None
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: an entry counts when it counts in any input; None as soon as one input has no mask."""
+        masks = self._input_masks(inputs, mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        merged = masks[0]
+        for other in masks[1:]:
+            merged = ops.logical_or(merged, other)
+        return merged
+
+    def _input_masks(self, inputs, mask):
+        """The list of input masks, or None when no input has one; a ValueError unless one per input."""
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) needs one mask per input "
+                             f"({len(inputs)}), received {mask!r}.")
+        return None if all(m is None for m in mask) else list(mask)
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)

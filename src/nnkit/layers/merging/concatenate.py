@@ -35,6 +35,21 @@ class Concatenate(Merge):
     def call(self, inputs):
         return ops.concatenate(list(inputs), axis=self.axis)
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: the inputs' masks (all True for an input without one, widened to the input's rank)
+        concatenated along `axis`, then reduced with any() over the last axis."""
+        masks = self._input_masks(inputs, mask)
+        if masks is None:
+            return None
+        full = []
+        for x, m in zip(inputs, masks):
+            if m is None:
+                m = ops.ones_like(x, dtype="bool")
+            elif len(m.shape) < len(x.shape):
+                m = ops.logical_or(ops.expand_dims(m, -1), ops.zeros_like(x, dtype="bool"))
+            full.append(m)
+        return ops.any(ops.concatenate(full, axis=self.axis), axis=-1)
+
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
 

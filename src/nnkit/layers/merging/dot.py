@@ -50,6 +50,10 @@ class Dot(Merge):
         rest += [d for i, d in enumerate(shapes[1]) if i not in (0, axes[1])]
         return (batch,) + (tuple(rest) or (1,))
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: the dot product of two sequences carries no mask."""
+        return None
+
     def call(self, inputs):
         x, y = inputs
         x_axis, y_axis = self._dot_axes([tuple(x.shape), tuple(y.shape)])

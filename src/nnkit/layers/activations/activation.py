@@ -6,6 +6,8 @@ from nnkit.layers.layer import Layer
 class Activation(Layer):
     """Applies `activation` (a name or a function) elementwise."""
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

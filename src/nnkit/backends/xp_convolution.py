@@ -1,0 +1,137 @@
+"""N-d convolution kernels for NumPy-compatible array libraries (NumPy now, CuPy unchanged later).
+
+Arrays are channels-last: inputs (batch, *spatial, channels), kernels (*kernel, channels / groups, filters),
+as in Keras. `padding` is one explicit (before, after) pair per spatial axis; a negative amount crops.
+The forward gathers every window through one strided view (im2col) and multiplies it with the kernel in
+one BLAS call (a batched one per group); the kernel gradient is the same product transposed, and the
+input gradient adds g @ kernel[offset]^T back into the input, one strided add per kernel offset.
+The im2col matrix is copied into a buffer the caller's `Workspace` keeps between calls: a fresh one of that
+size (often over 100 MB) would be new pages to fault in on every call, which costs as much as the copy.
+"""
+import itertools
+import math
+import threading
+
+
+class Workspace:
+    """Scratch memory reused across calls, one growing flat buffer per dtype and thread (so threads never share
+    one). Only for temporaries that no returned array keeps a view of."""
+
+    def __init__(self, xp):
+        self.xp = xp
+        self._local = threading.local()
+
+    def take(self, shape, dtype):
+        buffers = self._local.__dict__.setdefault("buffers", {})
+        dtype = self.xp.dtype(dtype)
+        size = math.prod(shape)
+        buffer = buffers.get(dtype)
+        if buffer is None or buffer.size < size:
+            buffer = buffers[dtype] = self.xp.empty(size, dtype=dtype)
+        return buffer[:size].reshape(shape)
+
+
+def output_spatial_shape(spatial, kernel_spatial, strides, padding, dilation):
+    """Spatial output shape of a convolution with explicit padding pairs."""
+    return tuple((size + lo + hi - (k - 1) * d - 1) // s + 1
+                 for size, k, s, (lo, hi), d in zip(spatial, kernel_spatial, strides, padding, dilation))
+
+
+def _pad_or_crop(xp, x, padding):
+    """`x` padded with zeros (positive amounts) or cropped (negative ones) on its spatial axes."""
+    widths = [(0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in padding] + [(0, 0)]
+    if any(w != (0, 0) for w in widths):
+        x = xp.pad(x, widths)
+    crops = [slice(None)] + [slice(max(-lo, 0), x.shape[i + 1] - max(-hi, 0)) for i, (lo, hi) in enumerate(padding)]
+    if any(lo < 0 or hi < 0 for lo, hi in padding):
+        x = x[tuple(crops)]
+    return x
+
+
+def _windows(xp, padded, kernel_spatial, out_spatial, strides, dilation):
+    """A strided view (batch, *out_spatial, *kernel_spatial, channels) of every window of `padded`."""
+    batch_stride, *spatial_strides, channel_stride = padded.strides
+    shape = (padded.shape[0],) + tuple(out_spatial) + tuple(kernel_spatial) + (padded.shape[-1],)
+    view_strides = ((batch_stride,) + tuple(st * s for st, s in zip(spatial_strides, strides))
+                    + tuple(st * d for st, d in zip(spatial_strides, dilation)) + (channel_stride,))
+    return xp.lib.stride_tricks.as_strided(padded, shape, view_strides)
+
+
+def _columns(xp, x, kernel_spatial, strides, padding, dilation, groups, workspace):
+    """The im2col matrix of `x` (positions, taps * channels), or (groups, positions, taps * group channels), in
+    `workspace` memory; with the output spatial shape."""
+    padded = _pad_or_crop(xp, x, padding)
+    out_spatial = output_spatial_shape(x.shape[1:-1], kernel_spatial, strides, padding, dilation)
+    windows = _windows(xp, padded, kernel_spatial, out_spatial, strides, dilation)
+    positions = x.shape[0] * math.prod(out_spatial)
+    taps = math.prod(kernel_spatial)
+    channels = x.shape[-1]
+    group_channels = channels // groups
+    columns = workspace.take((groups, positions, taps, group_channels), x.dtype)
+    windows = windows.reshape(windows.shape[:-1] + (groups, group_channels))
+    xp.copyto(columns.reshape((groups,) + windows.shape[:-2] + (group_channels,)), xp.moveaxis(windows, -2, 0))
+    columns = columns.reshape(groups, positions, taps * group_channels)
+    return (columns[0] if groups == 1 else columns), out_spatial
+
+
+def _grouped_kernel(kernel, groups):
+    """Kernel (*k, cg, filters) as a matrix (taps * cg, filters), or (groups, taps * cg, filters / groups)."""
+    *_, group_channels, filters = kernel.shape
+    taps = math.prod(kernel.shape[:-2])
+    if groups == 1:
+        return kernel.reshape(taps * group_channels, filters)
+    per_group = filters // groups
+    return kernel.reshape(taps, group_channels, groups, per_group).transpose(2, 0, 1, 3).reshape(
+        groups, taps * group_channels, per_group)
+
+
+def _grouped_outputs(g, groups):
+    """Output-shaped (batch, *spatial, filters) `g` as (positions, filters) or (groups, positions, filters / groups)."""
+    filters = g.shape[-1]
+    flat = g.reshape(-1, filters)
+    if groups == 1:
+        return flat
+    return flat.reshape(flat.shape[0], groups, filters // groups).transpose(1, 0, 2)
+
+
+def conv(xp, x, kernel, strides, padding, dilation, groups, workspace):
+    """Cross-correlation of `x` with `kernel` (Keras layout), one matmul over the im2col matrix."""
+    columns, out_spatial = _columns(xp, x, kernel.shape[:-2], strides, padding, dilation, groups, workspace)
+    out = xp.matmul(columns, _grouped_kernel(kernel, groups))
+    if groups > 1:
+        out = out.transpose(1, 0, 2)
+    return out.reshape((x.shape[0],) + out_spatial + (kernel.shape[-1],))
+
+
+def conv_kernel_grad(xp, x, g, kernel_shape, strides, padding, dilation, groups, workspace):
+    """Gradient of sum(conv(x, kernel) * g) with respect to the kernel: columns^T @ g."""
+    columns, _ = _columns(xp, x, kernel_shape[:-2], strides, padding, dilation, groups, workspace)
+    grad = xp.matmul(columns.swapaxes(-1, -2), _grouped_outputs(g, groups))
+    if groups == 1:
+        return grad.reshape(kernel_shape)
+    *kernel_spatial, group_channels, filters = kernel_shape
+    taps = math.prod(kernel_spatial)
+    return grad.reshape(groups, taps, group_channels, filters // groups).transpose(1, 2, 0, 3).reshape(kernel_shape)
+
+
+def conv_input_grad(xp, g, kernel, input_shape, strides, padding, dilation, groups, workspace):
+    """Gradient of sum(conv(x, kernel) * g) with respect to x of `input_shape` (also the transposed convolution
+    of g): per kernel offset, g @ kernel[offset]^T added to the window of the padded input it came from. (One
+    matmul into full columns, then a col2im, moves a (taps x) larger array through memory: slower.)"""
+    kernel_spatial = kernel.shape[:-2]
+    out_spatial = tuple(g.shape[1:-1])
+    batch, channels = input_shape[0], input_shape[-1]
+    matrices = _grouped_kernel(kernel, groups)  # (taps * cg, filters) or (groups, taps * cg, filters / groups)
+    outputs = _grouped_outputs(g, groups)
+    group_channels = channels // groups
+    padded_spatial = tuple(size + lo + hi for size, (lo, hi) in zip(input_shape[1:-1], padding))
+    padded = xp.zeros((batch,) + padded_spatial + (channels,), dtype=g.dtype)
+    product = workspace.take(outputs.shape[:-1] + (group_channels,), g.dtype)
+    for tap, offset in enumerate(itertools.product(*(range(k) for k in kernel_spatial))):
+        rows = matrices[..., tap * group_channels:(tap + 1) * group_channels, :]
+        xp.matmul(outputs, rows.swapaxes(-1, -2), out=product)
+        contribution = product if groups == 1 else product.transpose(1, 0, 2)
+        target = tuple(slice(o * d, o * d + (n - 1) * s + 1, s)
+                       for o, d, n, s in zip(offset, dilation, out_spatial, strides))
+        padded[(slice(None),) + target] += contribution.reshape((batch,) + out_spatial + (channels,))
+    return _pad_or_crop(xp, padded, [(-lo, -hi) for lo, hi in padding])

@@ -1,0 +1,30 @@
+"""AveragePooling1D/2D/3D: the mean of each window over 1, 2 or 3 spatial axes (with padding='same', the
+mean of the real elements only, as Keras)."""
+from nnkit.layers.pooling.base_pooling import BasePooling
+
+
+class AveragePooling1D(BasePooling):
+    """Average pooling over the steps of (batch, steps, features) inputs."""
+
+    rank, pool_mode = 1, "average"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling2D(BasePooling):
+    """Average pooling over the rows and columns of (batch, rows, cols, channels) inputs."""
+
+    rank, pool_mode = 2, "average"
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(BasePooling):
+    """Average pooling over the three spatial axes of (batch, d1, d2, d3, channels) inputs."""
+
+    rank, pool_mode = 3, "average"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)

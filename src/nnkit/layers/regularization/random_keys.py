@@ -1,0 +1,10 @@
+"""The random key a noise layer draws from in one call: the model step's next key, with the layer's own
+integer `seed` folded in when it has one (as layers/dropout.py does)."""
+from nnkit.backends import active
+from nnkit.layers import call_context
+
+
+def layer_key(seed):
+    """A fresh key from the current call context, made distinct by `seed` (None: the context's key alone)."""
+    key = call_context.current().next_key()
+    return key if seed is None else active.backend.fold_in(key, seed)
