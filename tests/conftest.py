@@ -1,5 +1,6 @@
 """Shared fixtures: one parametrisation over every installed backend, and float64 switches for JAX."""
 import contextlib
+import os
 
 import pytest
 
@@ -40,7 +41,13 @@ def float64():
 
 
 def pytest_configure(config):
-    """Correctness tests compare backends in full float32: JAX on GPUs defaults to TF32 matmuls."""
+    """Correctness tests compare backends in full float32: JAX on GPUs defaults to TF32 matmuls. Each
+    pytest-xdist worker gets one BLAS thread: workers already fill the cores, and OpenBLAS threads that
+    spin-wait for a busy core make small matmuls hundreds of times slower."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
     if "jax" in BACKENDS:
         import jax
 

@@ -92,6 +92,6 @@ def test_the_example_script_runs_and_reports_its_accuracy(monkeypatch, tmp_path)
         accuracy = breast_cancer.main(["--backend", "numpy", "--epochs", "15"])
     text = out.getvalue()
     assert accuracy >= 0.95
-    assert "Total params: 1537" in text  # 30*32+32 + 32*16+16 + 16+1
+    assert "Total params: 1,537" in text  # 30*32+32 + 32*16+16 + 16+1
     assert "Training on backend: numpy" in text
     assert f"Test accuracy: {accuracy:.4f}" in text

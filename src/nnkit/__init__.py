@@ -1,6 +1,6 @@
 """nnkit: a Keras-shaped neural-network framework over NumPy, CuPy and JAX backends."""
-from nnkit import (activations, backends, callbacks, initializers, layers, losses, metrics, models, ops,
-                   optimizers, regularizers, utils)
+from nnkit import (activations, backends, callbacks, config, constraints, initializers, layers, losses, metrics, models,
+                   ops, optimizers, random, regularizers, saving, utils)
 from nnkit.layers import Input
 from nnkit.models import Model, Sequential
 from nnkit.ops.variable import Variable
@@ -8,6 +8,6 @@ from nnkit.random import set_random_seed
 
 __version__ = "0.1.0"
 
-__all__ = ["activations", "backends", "callbacks", "initializers", "layers", "losses", "metrics", "models",
-           "ops", "optimizers", "regularizers", "utils", "Input", "Model", "Sequential", "Variable",
-           "set_random_seed"]
+__all__ = ["activations", "backends", "callbacks", "config", "constraints", "initializers", "layers", "losses",
+           "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "Input", "Model",
+           "Sequential", "Variable", "set_random_seed"]

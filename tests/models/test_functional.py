@@ -325,7 +325,7 @@ def test_summary_shows_connected_to_column():
     a_row = next(line for line in lines if line.lstrip().startswith("a (InputLayer)"))
     assert a_row.rstrip().endswith("0")
     total = (4 * 5 + 5) + (3 * 5 + 5) + 11 + 33
-    assert f"Total params: {total} " in text and f"Trainable params: {total} " in text
+    assert f"Total params: {total:,} " in text and f"Trainable params: {total:,} " in text
     assert "Non-trainable params: 0 " in text
 
 

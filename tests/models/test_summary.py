@@ -29,9 +29,9 @@ def _rows(lines):
 def _totals(lines):
     found = {}
     for line in lines:
-        match = re.match(r"^(Total|Trainable|Non-trainable) params: (\d+) \((.*)\)$", line)
-        if match:
-            found[match.group(1)] = (int(match.group(2)), match.group(3))
+        match = re.match(r"^(Total|Trainable|Non-trainable) params: ([\d,]+) \((.*)\)$", line)
+        if match:  # thousands separated as in Keras: "Total params: 25,461 (99.46 KB)"
+            found[match.group(1)] = (int(match.group(2).replace(",", "")), match.group(3))
     return found
 
 

@@ -9,8 +9,8 @@ from nnkit.training.compile_loss import CompileLoss
 from nnkit.training.compile_metrics import CompileMetrics
 
 
-def _built(metric_spec, output_names, y_true_shapes, y_pred_shapes, loss="mse"):
-    compile_metrics = CompileMetrics(metric_spec, output_names, CompileLoss(loss, None, output_names))
+def _built(metric_spec, output_names, y_true_shapes, y_pred_shapes, loss="mse", weighted=None):
+    compile_metrics = CompileMetrics(metric_spec, output_names, CompileLoss(loss, None, output_names), weighted)
     compile_metrics.build(y_true_shapes, y_pred_shapes)
     return compile_metrics
 
@@ -101,12 +101,14 @@ def test_updates_accumulate_loss_and_metrics(backend):
     assert results["mae"] == pytest.approx(expected_mae, rel=1e-6)
 
 
-def test_sample_weight_weights_the_metrics(backend):
-    compile_metrics = _built(["accuracy"], ["out"], [(None, 1)], [(None, 1)])
+def test_sample_weight_weights_only_the_weighted_metrics(backend):
+    compile_metrics = _built(["accuracy"], ["out"], [(None, 1)], [(None, 1)], weighted=["accuracy"])
     y_true = np.array([[1.0], [0.0], [1.0]], "float32")
     y_pred = np.array([[0.9], [0.9], [0.1]], "float32")  # right, wrong, wrong
     compile_metrics.update([y_true], [y_pred], np.array([3.0, 1.0, 0.0], "float32"), np.float32(0.5), [], 3)
-    assert _results(compile_metrics, backend)["accuracy"] == pytest.approx(3.0 / 4.0)
+    results = _results(compile_metrics, backend)
+    assert results["accuracy"] == pytest.approx(1.0 / 3.0)
+    assert results["weighted_accuracy"] == pytest.approx(3.0 / 4.0)
 
 
 def test_variables_cover_every_metric_state(backend):

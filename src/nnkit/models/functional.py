@@ -3,8 +3,10 @@
 The graph is sorted once into a plan of (layer, input slots, output slots) steps; running the model is
 one loop over that plan, so it is a pure function of the variables' values and traces under jax.jit.
 """
+from nnkit.layers import call_context
 from nnkit.layers.input_layer import InputLayer
 from nnkit.layers.symbolic import SymbolicTensor, flatten, pack_like
+from nnkit.models.graph_step import GraphStep as _GraphStep, makes_masks as _makes_masks
 from nnkit.models.model import Model
 
 
@@ -84,18 +86,18 @@ class Functional(Model):
         self.inputs, self.outputs = flat_inputs, flat_outputs
         nodes = _sorted_nodes(flat_outputs, flat_inputs)
         slots = {t.id: i for i, t in enumerate(flat_inputs)}
-        plan = []
+        steps = []
         for node in nodes:
             if isinstance(node.layer, InputLayer):
                 continue
             input_slots = [slots[t.id] for t in node.flat_inputs]
             for tensor in node.outputs:
                 slots[tensor.id] = len(slots)
-            single_input = not isinstance(node.inputs, (list, tuple, dict))
-            plan.append((node.layer, input_slots, None if single_input else node.inputs, node.kwargs,
-                         [slots[t.id] for t in node.outputs], node.output_structure is node.outputs[0],
-                         node.layer._call_accepts("training")))
-        self._nodes, self._plan, self._slot_count = nodes, plan, len(slots)
+            steps.append((node, input_slots, [slots[t.id] for t in node.outputs]))
+        self._uses_masks = any(_makes_masks(node) for node, _, _ in steps)
+        self._plan = [_GraphStep(node, input_slots, output_slots, slots if self._uses_masks else None)
+                      for node, input_slots, output_slots in steps]
+        self._nodes, self._slot_count = nodes, len(slots)
         self._output_slots = [slots[t.id] for t in flat_outputs]
         self._graph_layers = _keras_layer_order(flat_outputs)
         self.built = True
@@ -159,7 +161,9 @@ class Functional(Model):
         return pack_like(self._output_structure, flat)
 
     def _forward(self, flat_inputs, training):
-        return self.run_graph(flat_inputs, training)
+        outputs, masks = self.run_graph_with_masks(flat_inputs, training)
+        call_context.current().output_masks = masks
+        return outputs
 
     def _build_for_inputs(self, host_inputs):
         """A functional model is built when it is defined."""
@@ -169,25 +173,18 @@ class Functional(Model):
 
     def run_graph(self, flat_inputs, training=False):
         """Run the plan on a flat list of input arrays; returns the flat list of outputs."""
+        return self.run_graph_with_masks(flat_inputs, training)[0]
+
+    def run_graph_with_masks(self, flat_inputs, training=False):
+        """Run the plan; returns (flat outputs, their Keras masks: None for an output without one). Masks
+        flow from the layers that make them (compute_mask) into the calls that take them (`mask=`)."""
         values = [None] * self._slot_count
         values[:len(flat_inputs)] = flat_inputs
-        for layer, input_slots, structure, kwargs, output_slots, single_output, takes_training in self._plan:
-            if structure is None:
-                arguments = values[input_slots[0]]
-            else:
-                arguments = pack_like(structure, [values[s] for s in input_slots])
-            if takes_training:
-                outputs = layer.call(arguments, **{"training": training, **kwargs})
-            else:
-                outputs = layer.call(arguments, **kwargs)
-            if layer.activity_regularizer is not None:
-                layer.add_loss(layer._activity_loss(outputs))
-            if single_output:
-                values[output_slots[0]] = outputs
-            else:
-                for slot, value in zip(output_slots, flatten(outputs)):
-                    values[slot] = value
-        return [values[s] for s in self._output_slots]
+        masks = [None] * self._slot_count if self._uses_masks else None
+        for step in self._plan:
+            step.run(values, masks, training)
+        output_masks = [None] * len(self._output_slots) if masks is None else [masks[s] for s in self._output_slots]
+        return [values[s] for s in self._output_slots], output_masks
 
     def call(self, inputs, training=False):
         flat = self._flatten_inputs(inputs)

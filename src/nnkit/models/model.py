@@ -11,6 +11,8 @@ from nnkit.layers import call_context
 from nnkit.layers.layer import Layer
 from nnkit.layers.symbolic import SymbolicTensor, flatten
 from nnkit.training.data_adapter import as_host_array
+from nnkit.training.host_logs import host_logs
+from nnkit.training.input_checks import check_batch_size
 from nnkit.tree import signature
 
 
@@ -119,7 +121,7 @@ class Model(Layer):
     def __call__(self, inputs, *args, **kwargs):
         symbolic = (isinstance(inputs, SymbolicTensor) if not isinstance(inputs, (list, tuple, dict))
                     else any(isinstance(t, SymbolicTensor) for t in flatten(inputs)))
-        if call_context._stack or symbolic:
+        if call_context.inside_call() or symbolic:
             return super().__call__(inputs, *args, **kwargs)
         backend = self.backend
         with active.using(backend):
@@ -147,17 +149,20 @@ class Model(Layer):
         return self._pack_outputs(trainer.predict_batch(flat))
 
     # --- compile and train ----------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, backend=None,
-                run_eagerly=False, **kwargs):
-        """Choose optimizer, loss(es), metrics and the backend (argument, else $NNKIT_BACKEND, else numpy)."""
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                backend=None, run_eagerly=False, steps_per_execution=1, **kwargs):
+        """Choose optimizer, loss(es), metrics and the backend (argument, else $NNKIT_BACKEND, else numpy);
+        `steps_per_execution` batches run in one compiled call where the backend compiles (JAX)."""
         from nnkit.training.trainer import Trainer
 
-        reject_unknown("Model.compile()", kwargs, ("optimizer", "loss", "metrics", "loss_weights", "backend",
-                                                    "run_eagerly"))
+        reject_unknown("Model.compile()", kwargs, ("optimizer", "loss", "metrics", "loss_weights",
+                                                    "weighted_metrics", "backend", "run_eagerly",
+                                                    "steps_per_execution"))
         chosen = get_backend(backend)
         previous = self._trainer.backend if self._trainer is not None else self._placed_on
         self._place_on(chosen)
-        trainer = Trainer(self, chosen, optimizer, loss, loss_weights, metrics, jit=not run_eagerly)
+        trainer = Trainer(self, chosen, optimizer, loss, loss_weights, metrics, jit=not run_eagerly,
+                          weighted_metrics=weighted_metrics, steps_per_execution=steps_per_execution)
         if previous is not None:
             trainer.move_optimizer_state(previous)
         self._trainer = trainer
@@ -180,30 +185,35 @@ class Model(Layer):
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, sample_weight=None, class_weight=None, initial_epoch=0,
-            validation_batch_size=None, validation_freq=1, **kwargs):
-        """Train for `epochs` passes over (x, y); returns a History whose .history holds the logs per epoch."""
+            validation_batch_size=None, validation_freq=1, steps_per_epoch=None, validation_steps=None, **kwargs):
+        """Train for `epochs` passes over (x, y); returns a History whose .history holds the logs per epoch.
+        `x` may also be a generator, a PyDataset or a DataLoader of batches, or an (x, y) tuple."""
         reject_unknown("Model.fit()", kwargs, ("x", "y", "batch_size", "epochs", "verbose", "callbacks",
                                                 "validation_split", "validation_data", "shuffle", "sample_weight",
                                                 "class_weight", "initial_epoch", "validation_batch_size",
-                                                "validation_freq"))
-        return self._compiled_trainer("fit").fit(
-            x, y, batch_size or 32, epochs, 1 if verbose == "auto" else verbose, callbacks, validation_split,
-            validation_data, shuffle, sample_weight, class_weight, initial_epoch, validation_batch_size,
-            validation_freq)
+                                                "validation_freq", "steps_per_epoch", "validation_steps"))
+        trainer = self._compiled_trainer("fit")
+        check_batch_size(validation_batch_size)
+        return trainer.fit(
+            x, y, check_batch_size(batch_size) or 32, epochs, 1 if verbose == "auto" else verbose, callbacks,
+            validation_split, validation_data, shuffle, sample_weight, class_weight, initial_epoch,
+            validation_batch_size, validation_freq, steps_per_epoch, validation_steps)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, callbacks=None,
-                 return_dict=False, **kwargs):
+                 return_dict=False, steps=None, **kwargs):
         """Loss and metrics over (x, y): a scalar, a list [loss, *metrics], or a dict with return_dict=True."""
         reject_unknown("Model.evaluate()", kwargs, ("x", "y", "batch_size", "verbose", "sample_weight",
-                                                     "callbacks", "return_dict"))
-        logs = self._compiled_trainer("evaluate").evaluate(x, y, batch_size or 32, 1 if verbose == "auto" else verbose,
-                                                           sample_weight, callbacks)
+                                                     "callbacks", "return_dict", "steps"))
+        logs = self._compiled_trainer("evaluate").evaluate(x, y, check_batch_size(batch_size) or 32,
+                                                           1 if verbose == "auto" else verbose, sample_weight,
+                                                           callbacks, steps)
         return logs if return_dict else _ordered_values(logs)
 
-    def predict(self, x, batch_size=None, verbose="auto", callbacks=None, **kwargs):
+    def predict(self, x, batch_size=None, verbose="auto", callbacks=None, steps=None, **kwargs):
         """Model outputs for `x` as NumPy arrays, computed in batches."""
-        reject_unknown("Model.predict()", kwargs, ("x", "batch_size", "verbose", "callbacks"))
-        return self._prediction_trainer().predict(x, batch_size or 32, 1 if verbose == "auto" else verbose, callbacks)
+        reject_unknown("Model.predict()", kwargs, ("x", "batch_size", "verbose", "callbacks", "steps"))
+        return self._prediction_trainer().predict(x, check_batch_size(batch_size) or 32,
+                                                  1 if verbose == "auto" else verbose, callbacks, steps)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on one batch; returns that batch's loss (and metrics), as Keras does."""
@@ -213,7 +223,7 @@ class Model(Layer):
             trainer._ensure_training(data.x, data.y)
             trainer.reset_metrics()
             logs = trainer.train_batch(data.x, data.y, data.sample_weight)
-        logs = {name: float(value) for name, value in logs.items()}
+        logs = host_logs(logs, trainer.backend)
         return logs if return_dict else _ordered_values(logs)
 
     def make_train_function(self):
@@ -235,17 +245,17 @@ class Model(Layer):
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics on one batch, without updating the weights."""
         trainer = self._compiled_trainer("test_on_batch")
-        data = trainer.batch(x, y, sample_weight)
+        data = trainer.batch(x, y, sample_weight, call="test_on_batch()")
         with active.using(trainer.backend):
             trainer._ensure_training(data.x, data.y)
             trainer.reset_metrics()
-            logs = {name: float(value) for name, value in trainer.test_batch(data.x, data.y, data.sample_weight).items()}
+            logs = host_logs(trainer.test_batch(data.x, data.y, data.sample_weight), trainer.backend)
         return logs if return_dict else _ordered_values(logs)
 
     def predict_on_batch(self, x):
         """Model outputs for one batch as NumPy arrays."""
         trainer = self._prediction_trainer()
-        xs = trainer.batch(x).x
+        xs = trainer.batch(x, call="predict_on_batch()").x
         with active.using(trainer.backend):
             trainer._ensure_model(xs)
             outputs = trainer.predict_batch(xs)
@@ -254,6 +264,12 @@ class Model(Layer):
     def reset_metrics(self):
         if self._trainer is not None and getattr(self._trainer, "metric_initial", None) is not None:
             self._trainer.reset_metrics()
+
+    @property
+    def metrics(self):
+        """The compiled metric objects (loss tracker first), once fit/evaluate has built them; else []."""
+        compile_metrics = getattr(self._trainer, "compile_metrics", None)
+        return list(compile_metrics.all_metrics) if compile_metrics is not None else []
 
     @property
     def metrics_names(self):
@@ -270,6 +286,37 @@ class Model(Layer):
 
             return Functional.from_config(config, custom_objects)
         return cls(**config)
+
+    # --- saving (nnkit.saving does the work) ----------------------------------------------------------------
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Save architecture, weights, compile settings and optimizer state ('.keras' zip or legacy '.h5')."""
+        from nnkit.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights and optimizer state ('.weights.h5': Keras 3's layout; '.h5': Keras 2's)."""
+        from nnkit.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
+        """Load weights from a Keras 3 or Keras 2 weights file or a '.keras' archive; all or nothing."""
+        from nnkit.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs):
+        """The architecture as JSON in Keras 3's format (json.dumps keywords pass through)."""
+        from nnkit.saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """The architecture as YAML (yaml.safe_dump keywords pass through)."""
+        from nnkit.saving import model_to_yaml
+
+        return model_to_yaml(self, **kwargs)
 
     # --- description ---------------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):

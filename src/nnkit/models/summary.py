@@ -80,7 +80,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     print_fn("=" * line_length)
     trainable, non_trainable = model.trainable_weights, model.non_trainable_weights
     total = _count(model.weights)
-    print_fn(f"Total params: {total} ({_format_bytes(_bytes(model.weights))})")
-    print_fn(f"Trainable params: {_count(trainable)} ({_format_bytes(_bytes(trainable))})")
-    print_fn(f"Non-trainable params: {_count(non_trainable)} ({_format_bytes(_bytes(non_trainable))})")
+    print_fn(f"Total params: {total:,} ({_format_bytes(_bytes(model.weights))})")
+    print_fn(f"Trainable params: {_count(trainable):,} ({_format_bytes(_bytes(trainable))})")
+    print_fn(f"Non-trainable params: {_count(non_trainable):,} ({_format_bytes(_bytes(non_trainable))})")
     print_fn("_" * line_length)

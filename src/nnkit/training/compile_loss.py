@@ -1,5 +1,7 @@
 """The loss a compiled model minimises: one loss per output, weighted and summed."""
 from nnkit import losses as losses_module
+import numpy as np
+
 from nnkit import ops
 
 
@@ -28,6 +30,25 @@ def _per_output(value, output_names, what):
     return [value] * len(output_names)
 
 
+def apply_mask(sample_weight, mask, dtype, reduction):
+    """`sample_weight` times an output's mask, as Keras 3 merges them: masked entries weigh 0, and for the
+    mean reductions the others weigh total/valid, so the loss averages over the unmasked entries only."""
+    if mask is None:
+        return sample_weight
+    weights = ops.cast(mask, dtype)
+    if reduction in ("mean", "sum_over_batch_size"):
+        valid = ops.sum(weights)
+        total = float(np.prod(mask.shape))
+        weights = ops.multiply(weights, ops.divide(total, ops.maximum(valid, 1.0)))
+    if sample_weight is None:
+        return weights
+    sample_weight = ops.cast(sample_weight, dtype)
+    missing = len(weights.shape) - len(sample_weight.shape)
+    if missing > 0:
+        sample_weight = ops.reshape(sample_weight, tuple(sample_weight.shape) + (1,) * missing)
+    return ops.multiply(sample_weight, weights)
+
+
 class CompileLoss:
     """Resolves `compile(loss=..., loss_weights=...)` against the model's outputs."""
 
@@ -46,13 +67,16 @@ class CompileLoss:
             return []
         return [f"{name}_loss" for name, loss in zip(self.output_names, self.losses) if loss is not None]
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """(weighted total, [per-output loss values]) for flat lists of targets and predictions."""
+    def __call__(self, y_true, y_pred, sample_weight=None, masks=None):
+        """(weighted total, [per-output loss values]) for flat lists of targets and predictions; an output's
+        Keras mask (`masks`, one per output or None) weighs its samples or time steps as Keras does."""
         total, parts = None, []
-        for loss, weight, target, prediction in zip(self.losses, self.weights, y_true, y_pred):
+        masks = masks or [None] * len(y_pred)
+        for loss, weight, target, prediction, mask in zip(self.losses, self.weights, y_true, y_pred, masks):
             if loss is None:
                 continue
-            value = loss(target, prediction, sample_weight=sample_weight)
+            weights = apply_mask(sample_weight, mask, prediction.dtype, getattr(loss, "reduction", None))
+            value = loss(target, prediction, sample_weight=weights)
             parts.append(value)
             weighted = value if weight == 1.0 else ops.multiply(value, weight)
             total = weighted if total is None else ops.add(total, weighted)

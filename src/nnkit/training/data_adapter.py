@@ -6,19 +6,27 @@ import numpy as np
 
 from nnkit.config import floatx
 from nnkit.random import host_rng
+from nnkit.training.input_checks import check_dtype, ragged_detail
 
 
 def as_host_array(value, what, keep=None):
     """`value` as a NumPy array; float data in the default float dtype. Arrays for which keep(value)
     is true (already on the model's backend) are passed through untouched."""
     if keep is not None and keep(value):
+        check_dtype(value, what)
+        if value.dtype.kind == "f" and value.dtype != floatx():  # as Keras casts float inputs to floatx
+            return value.astype(floatx())
         return value
     try:
         array = np.asarray(value)
     except Exception as error:
-        raise TypeError(f"{what} must be array-like (NumPy arrays, lists), received {type(value).__name__}.") from error
-    if array.dtype == object:
-        raise TypeError(f"{what} could not be converted to a numeric array (ragged or non-numeric data?).")
+        ragged = ragged_detail(value)
+        if ragged:
+            raise TypeError(f"{what} must be a rectangular array, but {ragged}: pad the sequences to one length "
+                             f"(as keras.utils.pad_sequences does).") from error
+        raise TypeError(f"{what} must be array-like (NumPy arrays, lists of numbers), received "
+                        f"{type(value).__name__}: {error}") from error
+    check_dtype(array, what)
     if array.dtype.kind == "f" or array.dtype == bool:
         array = array.astype(floatx(), copy=False)
     return array
