@@ -14,20 +14,20 @@ import threading
 
 
 class Workspace:
-    """Scratch memory reused across calls, one growing flat buffer per dtype and thread (so threads never share
-    one). Only for temporaries that no returned array keeps a view of."""
+    """Scratch memory reused across calls, one growing flat buffer per use, dtype and thread (so threads never
+    share one). Only for temporaries that no returned array keeps a view of."""
 
     def __init__(self, xp):
         self.xp = xp
         self._local = threading.local()
 
-    def take(self, shape, dtype):
+    def take(self, shape, dtype, use="columns"):
         buffers = self._local.__dict__.setdefault("buffers", {})
-        dtype = self.xp.dtype(dtype)
+        key = (use, self.xp.dtype(dtype))
         size = math.prod(shape)
-        buffer = buffers.get(dtype)
+        buffer = buffers.get(key)
         if buffer is None or buffer.size < size:
-            buffer = buffers[dtype] = self.xp.empty(size, dtype=dtype)
+            buffer = buffers[key] = self.xp.empty(size, dtype=key[1])
         return buffer[:size].reshape(shape)
 
 
@@ -57,10 +57,25 @@ def _windows(xp, padded, kernel_spatial, out_spatial, strides, dilation):
     return xp.lib.stride_tricks.as_strided(padded, shape, view_strides)
 
 
+def _padded_in(xp, x, padding, workspace):
+    """`x` zero-padded (and cropped, for negative amounts) into `workspace` memory: a fresh array of that size
+    would be new pages to fault in on every call."""
+    if all(lo <= 0 and hi <= 0 for lo, hi in padding):
+        return _pad_or_crop(xp, x, padding)
+    x = _pad_or_crop(xp, x, [(min(lo, 0), min(hi, 0)) for lo, hi in padding])
+    widths = [(max(lo, 0), max(hi, 0)) for lo, hi in padding]
+    shape = (x.shape[0],) + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], widths)) + (x.shape[-1],)
+    padded = workspace.take(shape, x.dtype, use="padded")
+    padded.fill(0)
+    interior = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[1:-1], widths))
+    padded[(slice(None),) + interior] = x
+    return padded
+
+
 def _columns(xp, x, kernel_spatial, strides, padding, dilation, groups, workspace):
     """The im2col matrix of `x` (positions, taps * channels), or (groups, positions, taps * group channels), in
     `workspace` memory; with the output spatial shape."""
-    padded = _pad_or_crop(xp, x, padding)
+    padded = _padded_in(xp, x, padding, workspace)
     out_spatial = output_spatial_shape(x.shape[1:-1], kernel_spatial, strides, padding, dilation)
     windows = _windows(xp, padded, kernel_spatial, out_spatial, strides, dilation)
     positions = x.shape[0] * math.prod(out_spatial)
@@ -116,9 +131,14 @@ def conv_kernel_grad(xp, x, g, kernel_shape, strides, padding, dilation, groups,
 
 def conv_input_grad(xp, g, kernel, input_shape, strides, padding, dilation, groups, workspace):
     """Gradient of sum(conv(x, kernel) * g) with respect to x of `input_shape` (also the transposed convolution
-    of g): per kernel offset, g @ kernel[offset]^T added to the window of the padded input it came from. (One
-    matmul into full columns, then a col2im, moves a (taps x) larger array through memory: slower.)"""
+    of g). With unit strides and one group it is the convolution of g, padded by the kernel's dilated extent, with
+    the spatially flipped kernel whose channel axes are swapped: one im2col matmul as in the forward. Otherwise,
+    per kernel offset, g @ kernel[offset]^T is added to the window of the padded input it came from."""
     kernel_spatial = kernel.shape[:-2]
+    if groups == 1 and all(s == 1 for s in strides):
+        flipped = kernel[tuple(slice(None, None, -1) for _ in kernel_spatial)].swapaxes(-1, -2)
+        full = [((k - 1) * d - lo, (k - 1) * d - hi) for k, d, (lo, hi) in zip(kernel_spatial, dilation, padding)]
+        return conv(xp, g, xp.ascontiguousarray(flipped), strides, full, dilation, 1, workspace)
     out_spatial = tuple(g.shape[1:-1])
     batch, channels = input_shape[0], input_shape[-1]
     matrices = _grouped_kernel(kernel, groups)  # (taps * cg, filters) or (groups, taps * cg, filters / groups)

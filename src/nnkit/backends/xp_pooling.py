@@ -125,11 +125,11 @@ def max_pool_backward(xp, x, out, g, pool_size, strides, padding, data_format):
     for index in windows.slices():
         xp.equal(padded[index], out, out=hit)
         hit &= pending
-        xp.greater(pending, hit, out=pending)  # pending and not hit
-        xp.multiply(hit, g, out=share)
+        pending ^= hit  # hit is within pending: the windows still pending are those not hit now
         if windows.disjoint:
-            grad[index] = share
+            xp.multiply(hit, g, out=grad[index])  # each input element lies in one window: write in place
         else:
+            xp.multiply(hit, g, out=share)
             grad[index] += share
     return windows.crop(grad)
 
