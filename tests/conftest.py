@@ -4,6 +4,12 @@ import os
 
 import pytest
 
+# The tests check numbers, not the speed of XLA's code: most compiled programs run a few times, so LLVM's
+# optimisation of each costs more than it saves (about a fifth of the suite's time). Set before JAX starts;
+# benchmarks/ keeps XLA's defaults.
+if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0").strip()
+
 from nnkit.backends import active, available_backends, get_backend
 
 BACKENDS = available_backends()

@@ -28,8 +28,9 @@ class BaseSpatialDropout(Dropout):
         return ops.dropout(inputs, self.rate, layer_key(self.seed), tuple(shape))
 
     def get_config(self):
+        """Keras' keys: its SpatialDropout layers take neither `noise_shape` nor `trainable`."""
         config = super().get_config()
-        del config["noise_shape"]
+        del config["noise_shape"], config["trainable"]
         return {**config, "data_format": self.data_format}
 
 
