@@ -137,3 +137,14 @@ def test_batch_statistics_are_never_padded_in_training():
         model.fit(X[:BATCH + 2], Y[:BATCH + 2], batch_size=BATCH, shuffle=False, verbose=0)
     for got, want in zip(compiled.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("resident", [True, False], ids=["resident", "host-batches"])
+def test_steps_per_epoch_counts_batches_not_executions(resident, monkeypatch):
+    """steps_per_epoch=10 with steps_per_execution=4 trains exactly ten batches (4 + 4 + 2), never more or fewer."""
+    if not resident:
+        monkeypatch.setattr("nnkit.training.trainer.RESIDENT_LIMIT_BYTES", 0)
+    model = _model("jax")
+    model.compile(optimizer="sgd", loss="mse", backend="jax", steps_per_execution=4)
+    model.fit(X[:20 * BATCH], Y[:20 * BATCH], batch_size=BATCH, steps_per_epoch=10, epochs=2, verbose=0)
+    assert model.optimizer.iterations == 20

@@ -38,13 +38,6 @@ def set_default(backend):
     _default.backend, _default.xp = backend, backend.xp
 
 
-def set_active(new_backend):
-    """Make `new_backend` the one ops compute with in this thread (and context); returns the previous one."""
-    previous = _current.get().backend
-    _current.set(_record(new_backend))
-    return previous
-
-
 class using:
     """Context: compute with `new_backend` inside the block, then restore the previous backend.
     (A class rather than a generator-based context manager: models enter it on every call.)"""

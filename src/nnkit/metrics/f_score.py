@@ -2,7 +2,7 @@
 import nnkit.ops as ops
 from nnkit.config import epsilon
 from nnkit.metrics.base import Metric, assign_add
-from nnkit.metrics.inputs import as_tensor, shape_error
+from nnkit.metrics.inputs import as_tensor, check_two_dimensional, shape_error
 
 _AVERAGES = (None, "micro", "macro", "weighted")
 
@@ -37,11 +37,7 @@ class FBetaScore(Metric):
         """Create the counts for predictions of shape (batch, classes)."""
         if self.built:
             return
-        if len(y_pred_shape) != 2 or len(y_true_shape) != 2 or y_pred_shape[-1] is None:
-            raise ValueError(
-                f"{self.name}: FBetaScore expects 2D inputs with shape (batch_size, output_dim). Received input "
-                f"shapes: y_pred.shape={tuple(y_pred_shape)} and y_true.shape={tuple(y_true_shape)}."
-            )
+        check_two_dimensional(self.name, "FBetaScore", y_true_shape, y_pred_shape)
         shape = () if self.average == "micro" else (y_pred_shape[-1],)
         self.true_positives = self.add_variable(shape, name="true_positives")
         self.false_positives = self.add_variable(shape, name="false_positives")

@@ -36,6 +36,15 @@ def shape_error(metric, y_true, y_pred, expected):
     )
 
 
+def check_two_dimensional(metric, kind, y_true_shape, y_pred_shape):
+    """A ValueError unless targets and predictions are (batch_size, output_dim) with a known output_dim."""
+    if len(y_pred_shape) != 2 or len(y_true_shape) != 2 or y_pred_shape[-1] is None:
+        raise ValueError(
+            f"{metric}: {kind} expects 2D inputs with shape (batch_size, output_dim). Received input shapes: "
+            f"y_pred.shape={tuple(y_pred_shape)} and y_true.shape={tuple(y_true_shape)}."
+        )
+
+
 def matching_pair(metric, y_true, y_pred):
     """(y_true, y_pred) with equal shapes after Keras' rank alignment, else a ValueError."""
     aligned_true, aligned_pred = align_ranks(y_true, y_pred)

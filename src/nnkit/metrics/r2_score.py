@@ -1,7 +1,7 @@
 """R2Score: the coefficient of determination 1 - SS_res / SS_tot per output column, from running sums."""
 import nnkit.ops as ops
 from nnkit.metrics.base import Metric, assign_add
-from nnkit.metrics.inputs import align_ranks, as_tensor
+from nnkit.metrics.inputs import align_ranks, as_tensor, check_two_dimensional
 
 _AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
 
@@ -32,11 +32,7 @@ class R2Score(Metric):
         """Create the per-target sums for predictions of shape (batch, output_dim)."""
         if self.built:
             return
-        if len(y_pred_shape) != 2 or len(y_true_shape) != 2 or y_pred_shape[-1] is None:
-            raise ValueError(
-                f"{self.name}: R2Score expects 2D inputs with shape (batch_size, output_dim). Received input shapes: "
-                f"y_pred.shape={tuple(y_pred_shape)} and y_true.shape={tuple(y_true_shape)}."
-            )
+        check_two_dimensional(self.name, "R2Score", y_true_shape, y_pred_shape)
         shape = (y_pred_shape[-1],)
         self.squared_sum = self.add_variable(shape, name="squared_sum")
         self.sum = self.add_variable(shape, name="sum")

@@ -54,7 +54,7 @@ def serialize_compile(model):
         "metrics": _serialize_callable(trainer.metrics_spec, "metric", "keras.metrics"),
         "weighted_metrics": _serialize_callable(trainer.weighted_metrics_spec, "metric", "keras.metrics"),
         "run_eagerly": not trainer.jit,
-        "steps_per_execution": 1,
+        "steps_per_execution": trainer.steps_per_execution,
         "jit_compile": trainer.jit,
     }
 
@@ -95,4 +95,5 @@ def compile_from_config(model, config, custom_objects=None, backend=None):
                   metrics=_deserialize_callable(config.get("metrics"), "metric", custom_objects),
                   weighted_metrics=_deserialize_callable(config.get("weighted_metrics"), "metric", custom_objects),
                   loss_weights=config.get("loss_weights"), backend=backend,
-                  run_eagerly=bool(config.get("run_eagerly", False)))
+                  run_eagerly=bool(config.get("run_eagerly", False)),
+                  steps_per_execution=int(config.get("steps_per_execution", 1)))

@@ -4,8 +4,9 @@ Each is a function of (variable values, batch) that returns new values; nothing 
 they are compiled with jax.jit (train step buffers donated); on eager backends they run as they are.
 """
 from nnkit.layers.call_context import CallContext
-from nnkit.ops import add, cast, multiply, reshape, sum as ops_sum, take
+from nnkit.ops import add, cast, sum as ops_sum, take
 from nnkit.ops.variable import Assigned
+from nnkit.training.compile_loss import apply_mask
 
 
 class StepFunctions:
@@ -137,11 +138,5 @@ def _mask_padding(masks, valid, outputs):
     metrics average over the real rows only, exactly as on the unpadded batch."""
     if valid is None:
         return masks
-    merged = []
-    for output, mask in zip(outputs, masks or [None] * len(outputs)):
-        if mask is None:
-            merged.append(cast(valid, output.dtype))
-            continue
-        rows = reshape(cast(valid, output.dtype), (valid.shape[0],) + (1,) * (len(mask.shape) - 1))
-        merged.append(multiply(cast(mask, output.dtype), rows))
-    return merged
+    return [cast(valid, output.dtype) if mask is None else apply_mask(valid, mask, output.dtype, "sum")
+            for output, mask in zip(outputs, masks or [None] * len(outputs))]

@@ -153,22 +153,19 @@ class Trainer:
     def epoch_steps(self, data, resident, batch_size, shuffle, rng, limit=None):
         """The epoch's training executions: (index of its last batch, zero-argument function returning the
         logs), one batch each, or `steps_per_execution` batches in one compiled call where the backend compiles;
-        those that end before batch `limit` (steps_per_epoch), if given.
+        over the first `limit` batches (steps_per_epoch), if given.
 
         With resident data the epoch's sample order goes to the device once, as a matrix with one batch
         per row, and the row counter stays on the device: no step waits for a copy from the host."""
         group = self.steps_per_execution if self.jit and not self.backend.uses_tape else 1
-        if limit is not None:
-            executions = self.epoch_steps(data, resident, batch_size, shuffle, rng)
-            yield from itertools.takewhile(lambda execution: execution[0] < limit, executions)
-            return
         if resident is not None:
-            yield from self._resident_steps(data, resident, batch_size, shuffle, rng, group)
+            yield from self._resident_steps(data, resident, batch_size, shuffle, rng, group, limit)
             return
         if isinstance(data, BatchStream):
-            batches = data.epoch()
+            batches = data.epoch()  # its adapter stops at steps_per_epoch, then ends the epoch (on_epoch_end)
         else:
-            batches = (self.padded(*data.batch(index), batch_size, True) for index in data.indices(batch_size, shuffle, rng))
+            batches = (self.padded(*data.batch(index), batch_size, True)
+                       for index in itertools.islice(data.indices(batch_size, shuffle, rng), limit))
         pending = []
         for step, batch in enumerate(batches):
             if group > 1 and batch[3] is None:
@@ -184,11 +181,11 @@ class Trainer:
         if pending:
             yield step, functools.partial(self._train_stacked, pending)
 
-    def _resident_steps(self, data, resident, batch_size, shuffle, rng, group):
+    def _resident_steps(self, data, resident, batch_size, shuffle, rng, group, limit):
         """epoch_steps on resident data: whole groups of rows per execution, then the rows left one by one."""
         step = 0
         zero = np.zeros((), np.int32)
-        for rows in data.index_rows(batch_size, shuffle, rng):
+        for rows in _first_rows(data.index_rows(batch_size, shuffle, rng), limit):
             valid = None
             if rows.shape[1] < batch_size and self.pads(True):
                 rows, valid = padding.pad_index_row(rows, batch_size)
@@ -503,6 +500,19 @@ def _checked_steps_per_execution(value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"compile(steps_per_execution=...) must be a positive number of batches, received {value!r}.")
     return int(value)
+
+
+def _first_rows(matrices, limit):
+    """Index matrices (one batch per row) cut to their first `limit` rows in all; all of them if limit is None."""
+    if limit is None:
+        return matrices
+    kept = []
+    for rows in matrices:
+        if limit <= 0:
+            break
+        kept.append(rows[:limit])
+        limit -= len(rows)
+    return kept
 
 
 class _RowCursor:
