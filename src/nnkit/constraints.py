@@ -8,8 +8,7 @@ from nnkit.naming import look_up, snake_case
 
 def _norms(w, axis):
     """The L2 norms of `w` along `axis` (an int or a list of ints, as Keras takes), kept broadcastable against `w`."""
-    axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
-    return ops.sqrt(ops.sum(ops.square(w), axis=axis, keepdims=True))
+    return ops.norm(w, axis=tuple(axis) if isinstance(axis, (list, tuple)) else axis, keepdims=True)
 
 
 class Constraint:

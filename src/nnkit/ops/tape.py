@@ -5,8 +5,6 @@ the recorded graph backwards once. Only calls that touch a Tracer are recorded, 
 only on the path from parameters to the loss. Recording is per thread (a ContextVar): a gradient taken in
 one thread never records, nor is disturbed by, the ops of another.
 """
-import sys
-import types
 from contextvars import ContextVar
 
 from nnkit.backends import active
@@ -15,33 +13,19 @@ from nnkit.ops.variable import Variable
 
 
 class Recording:
-    """One running value_and_grad: the Tracers its primitives made (oldest first), its nesting depth and the
-    array namespace it computes with (the active one when it started)."""
+    """One running value_and_grad: the Tracers its primitives made (oldest first) and the array namespace it
+    computes with (the active one when it started)."""
 
-    __slots__ = ("nodes", "depth", "xp")
+    __slots__ = ("nodes", "xp")
 
-    def __init__(self, depth, xp):
+    def __init__(self, xp):
         self.nodes = []
-        self.depth = depth
         self.xp = xp
 
 
 # The innermost running recording of this thread (and context), or None: threads never share a tape.
 _innermost = ContextVar("nnkit_tape", default=None)
 now = _innermost.get  # now() -> the Recording primitives add to, or None (called once per op: keep it a C call)
-
-
-class _TapeModule(types.ModuleType):
-    """This module, with `recording` read from the current thread on access."""
-
-    @property
-    def recording(self):
-        """How many value_and_grad calls are running in this thread (0: none)."""
-        running = _innermost.get()
-        return 0 if running is None else running.depth
-
-
-sys.modules[__name__].__class__ = _TapeModule
 
 
 class Tracer(ArrayOperators):
@@ -142,8 +126,7 @@ def value_and_grad(fn):
 
     def wrapped(params, *args):
         leaves = [Tracer(p) for p in params]
-        outer = _innermost.get()
-        recording = Recording(1 if outer is None else outer.depth + 1, active.now().xp)
+        recording = Recording(active.now().xp)
         token = _innermost.set(recording)
         try:
             loss, aux = fn(leaves, *args)

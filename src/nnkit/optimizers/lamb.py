@@ -3,10 +3,6 @@ import nnkit.ops as ops
 from nnkit.optimizers.optimizer import Optimizer
 
 
-def _norm(x):
-    return ops.sqrt(ops.sum(ops.square(x)))
-
-
 class Lamb(Optimizer):
     """u = m_hat / (sqrt(v_hat) + eps) with Adam's bias-corrected moments; p -= lr r u, r = ||p|| / ||u||
     (1 when either norm is 0). Also takes the base keywords (weight_decay, clipnorm, ..., name, `lr`)."""
@@ -30,7 +26,7 @@ class Lamb(Optimizer):
         m = ops.add(slots["momentum"], ops.multiply(ops.subtract(grad, slots["momentum"]), 1 - self.beta_1))
         v = ops.add(slots["velocity"], ops.multiply(ops.subtract(ops.square(grad), slots["velocity"]), 1 - self.beta_2))
         step = ops.divide(ops.divide(m, correction_1), ops.add(ops.sqrt(ops.divide(v, correction_2)), self.epsilon))
-        param_norm, step_norm = _norm(param), _norm(step)
+        param_norm, step_norm = ops.norm(param), ops.norm(step)
         both_positive = ops.logical_and(ops.greater(param_norm, 0), ops.greater(step_norm, 0))
         ratio = ops.where(both_positive, ops.divide(param_norm, ops.where(both_positive, step_norm, 1.0)), 1.0)
         param = ops.subtract(param, ops.multiply(step, ops.multiply(ratio, lr)))
