@@ -22,7 +22,8 @@ def test_keras_config_names_exist():
                    "disable_traceback_filtering", "is_traceback_filtering_enabled", "enable_interactive_logging",
                    "disable_interactive_logging", "is_interactive_logging_enabled", "enable_flash_attention",
                    "disable_flash_attention", "is_flash_attention_enabled", "enable_unsafe_deserialization",
-                   "max_epochs", "set_max_epochs", "max_steps_per_epoch", "set_max_steps_per_epoch"]
+                   "max_epochs", "set_max_epochs", "max_steps_per_epoch", "set_max_steps_per_epoch", "dtype_policy",
+                   "set_dtype_policy"]
     assert [name for name in keras_names if not callable(getattr(nnkit.config, name, None))] == []
 
 

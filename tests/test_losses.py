@@ -718,3 +718,14 @@ def test_wrapped_sparse_function_keeps_integer_labels(backend):
         float(to_host(losses.SparseCategoricalCrossentropy(from_logits=True)(LABELS, p))),
         rtol=1e-12,
     )
+
+
+@pytest.mark.parametrize("half", ["float16", "bfloat16"])
+def test_half_precision_predictions_are_computed_in_floatx(backend, half):
+    """Mixed precision: a float16/bfloat16 model output gives a float32 loss (Keras' losses compute in floatx)."""
+    from nnkit.dtype_policies import standardized_dtype
+
+    y_pred = backend.asarray(np.array([[0.2, 0.8], [0.6, 0.4]], dtype=standardized_dtype(half)))
+    loss = losses.CategoricalCrossentropy()(np.array([[0.0, 1.0], [1.0, 0.0]]), y_pred)
+    assert str(loss.dtype) == "float32"
+    assert float(to_host(loss)) == pytest.approx(-(np.log(0.8) + np.log(0.6)) / 2, rel=1e-2)

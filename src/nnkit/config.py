@@ -1,5 +1,5 @@
-"""Process-wide defaults (Keras 3's keras.config): float type, fuzz factor, image layout, the default backend
-and the switches Keras exposes there."""
+"""Process-wide defaults (Keras 3's keras.config): float type, dtype policy, fuzz factor, image layout, the
+default backend and the switches Keras exposes there."""
 import json
 import os
 import sys
@@ -9,6 +9,7 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _BACKEND = None  # set_backend()'s choice, ahead of $NNKIT_BACKEND and the config file
+_DTYPE_POLICY = None  # set_dtype_policy()'s choice; None: the policy named floatx()
 _SWITCHES = {"traceback_filtering": True, "interactive_logging": True, "flash_attention": None,
              "unsafe_deserialization": False}
 _LIMITS = {"max_epochs": None, "max_steps_per_epoch": None}
@@ -30,6 +31,25 @@ def set_floatx(dtype):
     backends = sys.modules.get("nnkit.backends")
     if backends is not None:
         backends.apply_floatx(dtype)
+
+
+def dtype_policy():
+    """The dtype policy of layers made without a `dtype`: set_dtype_policy()'s, else the policy named floatx()."""
+    from nnkit.dtype_policies import DTypePolicy
+
+    return _DTYPE_POLICY if _DTYPE_POLICY is not None else DTypePolicy(floatx())
+
+
+def set_dtype_policy(policy):
+    """Make `policy` (a DTypePolicy or a name such as 'mixed_float16') the policy of layers made from now on
+    without a `dtype`; layers made before keep theirs. None goes back to following floatx()."""
+    global _DTYPE_POLICY
+    from nnkit.dtype_policies import DTypePolicy
+
+    if policy is not None and not isinstance(policy, (str, DTypePolicy)):
+        raise ValueError(f"set_dtype_policy() takes a policy name such as 'mixed_float16' or a DTypePolicy; "
+                         f"received {policy!r} (of type {type(policy).__name__}).")
+    _DTYPE_POLICY = DTypePolicy(policy) if isinstance(policy, str) else policy
 
 
 def epsilon():

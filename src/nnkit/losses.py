@@ -9,6 +9,7 @@ import numpy as np
 
 import nnkit.ops as ops
 from nnkit.config import epsilon, floatx
+from nnkit.dtype_policies.dtype_policy import HALF_DTYPES
 from nnkit.naming import look_up, snake_case
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -348,7 +349,8 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
 # --- Loss classes -------------------------------------------------------------------------------------
 class Loss:
     """Base class: `call(y_true, y_pred)` gives per-sample losses; calling the loss weights and reduces them.
-    `dtype=None` computes in y_pred's float dtype; y_true is cast to it unless `integer_labels`."""
+    `dtype=None` computes in y_pred's float dtype, except that half-precision predictions (mixed precision) are
+    computed in floatx(), as Keras does; y_true is cast to it unless `integer_labels`."""
 
     integer_labels = False
 
@@ -359,8 +361,9 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_pred = _as_prediction(y_pred)
-        if self.dtype is not None and y_pred.dtype != self.dtype:
-            y_pred = ops.cast(y_pred, self.dtype)
+        dtype = self.dtype or (floatx() if y_pred.dtype in HALF_DTYPES else None)
+        if dtype is not None and y_pred.dtype != dtype:
+            y_pred = ops.cast(y_pred, dtype)
         y_true = ops.convert_to_tensor(y_true) if self.integer_labels else _as_labels(y_true, y_pred.dtype)
         values = self.call(y_true, y_pred)
         return reduce_weighted_values(values, sample_weight, self.reduction, mask=self.mask(y_true, values))

@@ -487,7 +487,7 @@ def test_base_config_keys():
     config = layers.Dense(2, name="base_cfg", trainable=False, dtype="float64", input_shape=(3,)).get_config()
     assert config["name"] == "base_cfg"
     assert config["trainable"] is False
-    assert config["dtype"] == "float64"
+    assert config["dtype"]["class_name"] == "DTypePolicy" and config["dtype"]["config"] == {"name": "float64"}
     assert config["batch_input_shape"] == [None, 3]
 
 

@@ -102,3 +102,12 @@ def test_symbolic_tensors_cannot_be_iterated():
 def test_unknown_op_name_is_rejected():
     with pytest.raises(ValueError, match="no op named 'not_an_op'"):
         layers.OpLayer("not_an_op")
+
+
+def test_ops_infer_shapes_from_inputs_of_their_own_dtype():
+    """Shapes and dtypes come from one set of runs on zeros of each input's dtype: integer indices stay integers."""
+    indices = nnkit.Input((3,), dtype="int32")
+    gathered = ops.take(np.arange(10, dtype=np.float32) * 2, indices)
+    assert gathered.shape == (None, 3) and gathered.dtype == "float32"
+    model = nnkit.Model(indices, gathered)
+    np.testing.assert_allclose(np.asarray(model.predict(np.array([[1, 2, 3]], np.int32), verbose=0)), [[2, 4, 6]])

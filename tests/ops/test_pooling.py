@@ -145,9 +145,9 @@ def test_backward_kernels_agree_between_backends(kind):
 
 
 @pytest.mark.parametrize("arguments, message", [
-    ({"pool_size": (2, 2, 2)}, "pool_size must be a positive int or 2 positive ints"),
+    ({"pool_size": (2, 2, 2)}, "pool_size must be a positive int or a tuple of 2 positive ints"),
     ({"pool_size": 0}, "pool_size must be a positive int"),
-    ({"pool_size": 2, "strides": (1,)}, "strides must be a positive int or 2 positive ints"),
+    ({"pool_size": 2, "strides": (1,)}, "strides must be a positive int or a tuple of 2 positive ints"),
     ({"pool_size": 2, "padding": "full"}, "padding must be 'valid' or 'same'"),
     ({"pool_size": 2, "data_format": "NHWC"}, "data_format must be 'channels_last' or 'channels_first'"),
 ])

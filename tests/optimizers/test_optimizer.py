@@ -339,3 +339,26 @@ def test_config_has_keras_keys():
         "clipvalue": None, "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
         "beta_1": 0.8, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": False,
     }
+
+
+def test_stateless_apply_gives_what_apply_gives(backend):
+    """Keras 3's pure update for custom train steps: the same new values and optimizer variables as apply()."""
+    params = [np.array([1.0, -2.0], np.float32), np.array([[0.5]], np.float32)]
+    grads = [np.array([0.3, 0.1], np.float32), np.array([[-1.0]], np.float32)]
+    stateful = Adam(0.1)
+    variables = [Variable(p.copy()) for p in params]
+    for _ in range(2):
+        stateful.apply([backend.asarray(g) for g in grads], variables)
+    pure = Adam(0.1)
+    pure.build([backend.asarray(p) for p in params])
+    values, optimizer_values = [backend.asarray(p.copy()) for p in params], pure.variables
+    for _ in range(2):
+        values, optimizer_values = pure.stateless_apply(optimizer_values, [backend.asarray(g) for g in grads], values)
+    for value, variable in zip(values, variables):
+        np.testing.assert_allclose(np.asarray(value), variable.numpy(), rtol=1e-6)
+    for value, expected in zip(optimizer_values, stateful.variables):
+        np.testing.assert_allclose(np.asarray(value), np.asarray(expected), rtol=1e-6)
+    with pytest.raises(ValueError, match="build the optimizer first"):
+        Adam(0.1).stateless_apply([], [], [])
+    with pytest.raises(ValueError, match="needs 6 optimizer variables"):
+        pure.stateless_apply(optimizer_values[:2], grads, values)

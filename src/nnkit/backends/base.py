@@ -130,6 +130,24 @@ class Backend:
         """The gradient of `average_pool` with respect to its input of `input_shape`."""
         raise NotImplementedError
 
+    # --- distribution over devices and processes (nnkit.distribution) ------------------------------------
+    def replicas(self, distribution):
+        """The Replicas the trainer runs `distribution` through; None: the single-device no-op."""
+        from nnkit.distribution.replicas import Replicas
+
+        if distribution is None:
+            return Replicas()
+        raise ValueError(f"The {self.name} backend cannot run {distribution!r}: compile without a distribution, "
+                         f"or with a backend that runs it (jax).")
+
+    def list_devices(self, device_type=None):
+        """Names ("cpu:0", ...) of the devices this backend computes on, of `device_type` only if given."""
+        return [] if device_type not in (None, "cpu") else ["cpu:0"]
+
+    def initialize_processes(self, coordinator, num_processes, process_id):
+        """Join a multi-process job (coordinator "host:port", process count, this process's id; None: detect)."""
+        raise ValueError(f"The {self.name} backend cannot run a multi-process job; use a backend that can (jax).")
+
     # --- fused updates --------------------------------------------------------------------------
     def fused_update(self, kind):
         """An in-place update kernel for an optimizer `kind` ('adam', 'sgd', ...), or None to use the

@@ -54,6 +54,21 @@ class JaxBackend(Backend):
         device = jax.devices()[0]
         return f"{device.platform.upper()} ({device.device_kind}, JAX {jax.__version__})"
 
+    def replicas(self, distribution):
+        if distribution is None:
+            return super().replicas(None)
+        from nnkit.backends.jax_sharding import ShardedReplicas
+
+        return ShardedReplicas(distribution)
+
+    def list_devices(self, device_type=None):
+        from nnkit.backends.jax_sharding import list_device_names
+
+        return list_device_names(device_type)
+
+    def initialize_processes(self, coordinator, num_processes, process_id):
+        jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes, process_id=process_id)
+
     def value_and_grad(self, fn):
         return jax.value_and_grad(fn, has_aux=True)
 

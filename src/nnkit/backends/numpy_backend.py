@@ -115,6 +115,20 @@ class NumpyBackend(Backend):
     def fused_update(self, kind):
         return FUSED_UPDATES.get(kind)
 
+    def replicas(self, distribution):
+        """DataParallel runs over the MPI processes mpirun (or srun) started, one replica each."""
+        if distribution is None:
+            return super().replicas(distribution)
+        from nnkit.distribution.mpi import mpi_replicas
+
+        return mpi_replicas(self, distribution)
+
+    def initialize_processes(self, coordinator, num_processes, process_id):
+        """MPI processes join their job when mpirun (or srun) starts them: only check that this one did."""
+        from nnkit.distribution.mpi import check_job
+
+        check_job(self, num_processes, process_id)
+
     def fused_recurrence(self, kind):
         from nnkit.ops.recurrent import gru_sequence, lstm_sequence
 

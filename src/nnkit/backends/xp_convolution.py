@@ -3,10 +3,13 @@
 Arrays are channels-last: inputs (batch, *spatial, channels), kernels (*kernel, channels / groups, filters),
 as in Keras. `padding` is one explicit (before, after) pair per spatial axis; a negative amount crops.
 The forward gathers every window through one strided view (im2col) and multiplies it with the kernel in
-one BLAS call (a batched one per group); the kernel gradient is the same product transposed, and the
-input gradient adds g @ kernel[offset]^T back into the input, one strided add per kernel offset.
-The im2col matrix is copied into a buffer the caller's `Workspace` keeps between calls: a fresh one of that
-size (often over 100 MB) would be new pages to fault in on every call, which costs as much as the copy.
+BLAS calls (batched ones per group); the kernel gradient is the same product transposed, and the input
+gradient is the convolution of g with the flipped kernel (unit strides, one group) or else adds
+g @ kernel[offset]^T back into the input, one strided add per kernel offset.
+The im2col matrix is built and multiplied a block of batch items at a time, in a buffer the caller's
+`Workspace` keeps between calls: a block small enough to stay in the CPU's caches is written and read back
+there instead of in main memory (a whole batch's matrix is often over 100 MB, and fresh memory of that size
+would be new pages to fault in on every call).
 """
 import itertools
 import math
@@ -15,10 +18,12 @@ import threading
 
 class Workspace:
     """Scratch memory reused across calls, one growing flat buffer per use, dtype and thread (so threads never
-    share one). Only for temporaries that no returned array keeps a view of."""
+    share one), and the size of the im2col blocks that kernels split a batch into. Only for temporaries that no
+    returned array keeps a view of."""
 
-    def __init__(self, xp):
+    def __init__(self, xp, block_bytes=6 * 2**20):
         self.xp = xp
+        self.block_bytes = block_bytes  # a few MB: in the caches, and few enough BLAS calls (each one syncs threads)
         self._local = threading.local()
 
     def take(self, shape, dtype, use="columns"):
@@ -29,6 +34,11 @@ class Workspace:
         if buffer is None or buffer.size < size:
             buffer = buffers[key] = self.xp.empty(size, dtype=key[1])
         return buffer[:size].reshape(shape)
+
+    def blocks(self, batch, item_bytes):
+        """(start, stop) ranges covering `batch` items, each holding about `block_bytes` of `item_bytes` items."""
+        step = max(1, min(batch, self.block_bytes // max(item_bytes, 1)))
+        return [(start, min(start + step, batch)) for start in range(0, batch, step)]
 
 
 def output_spatial_shape(spatial, kernel_spatial, strides, padding, dilation):
@@ -57,36 +67,51 @@ def _windows(xp, padded, kernel_spatial, out_spatial, strides, dilation):
     return xp.lib.stride_tricks.as_strided(padded, shape, view_strides)
 
 
-def _padded_in(xp, x, padding, workspace):
-    """`x` zero-padded (and cropped, for negative amounts) into `workspace` memory: a fresh array of that size
-    would be new pages to fault in on every call."""
-    if all(lo <= 0 and hi <= 0 for lo, hi in padding):
-        return _pad_or_crop(xp, x, padding)
-    x = _pad_or_crop(xp, x, [(min(lo, 0), min(hi, 0)) for lo, hi in padding])
-    widths = [(max(lo, 0), max(hi, 0)) for lo, hi in padding]
-    shape = (x.shape[0],) + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], widths)) + (x.shape[-1],)
-    padded = workspace.take(shape, x.dtype, use="padded")
-    padded.fill(0)
-    interior = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[1:-1], widths))
-    padded[(slice(None),) + interior] = x
-    return padded
+class _Columns:
+    """The im2col matrices of one convolution's input, a block of batch items at a time. The zero-padded block
+    and its strided view of every window are laid out once per call in `workspace` memory (only the border is
+    zeroed, once); each block then costs one copy into the padded interior and one into the matrix."""
 
+    def __init__(self, xp, x, kernel_spatial, strides, padding, dilation, groups, workspace):
+        self.xp, self.groups = xp, groups
+        self.x = _pad_or_crop(xp, x, [(min(lo, 0), min(hi, 0)) for lo, hi in padding])  # negative amounts crop
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in padding]
+        self.out_spatial = output_spatial_shape(x.shape[1:-1], kernel_spatial, strides, padding, dilation)
+        channels, taps = x.shape[-1], math.prod(kernel_spatial)
+        self.positions = math.prod(self.out_spatial)
+        item_bytes = self.positions * taps * channels * x.dtype.itemsize
+        self.blocks = workspace.blocks(x.shape[0], item_bytes)
+        largest = max((stop - start for start, stop in self.blocks), default=0)
+        if any(lo or hi for lo, hi in widths):
+            spatial = tuple(n + lo + hi for n, (lo, hi) in zip(self.x.shape[1:-1], widths))
+            self.padded = workspace.take((largest,) + spatial + (channels,), x.dtype, use="padded")
+            for axis, (lo, hi) in enumerate(widths, start=1):
+                for border in (slice(0, lo), slice(spatial[axis - 1] - hi, spatial[axis - 1])):
+                    self.padded[(slice(None),) * axis + (border,)] = 0
+            self.interior = (slice(None),) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(self.x.shape[1:-1], widths))
+            self.windows = _windows(xp, self.padded, kernel_spatial, self.out_spatial, strides, dilation)
+        else:
+            self.padded = None
+            self.windows = _windows(xp, self.x, kernel_spatial, self.out_spatial, strides, dilation)
+        group_channels = channels // groups
+        self.matrix = workspace.take((groups, largest) + self.windows.shape[1:-1] + (group_channels,), x.dtype)
+        self.width = taps * group_channels
 
-def _columns(xp, x, kernel_spatial, strides, padding, dilation, groups, workspace):
-    """The im2col matrix of `x` (positions, taps * channels), or (groups, positions, taps * group channels), in
-    `workspace` memory; with the output spatial shape."""
-    padded = _padded_in(xp, x, padding, workspace)
-    out_spatial = output_spatial_shape(x.shape[1:-1], kernel_spatial, strides, padding, dilation)
-    windows = _windows(xp, padded, kernel_spatial, out_spatial, strides, dilation)
-    positions = x.shape[0] * math.prod(out_spatial)
-    taps = math.prod(kernel_spatial)
-    channels = x.shape[-1]
-    group_channels = channels // groups
-    columns = workspace.take((groups, positions, taps, group_channels), x.dtype)
-    windows = windows.reshape(windows.shape[:-1] + (groups, group_channels))
-    xp.copyto(columns.reshape((groups,) + windows.shape[:-2] + (group_channels,)), xp.moveaxis(windows, -2, 0))
-    columns = columns.reshape(groups, positions, taps * group_channels)
-    return (columns[0] if groups == 1 else columns), out_spatial
+    def __call__(self, start, stop):
+        """Items start:stop as (positions, taps * channels), or (groups, positions, taps * group channels)."""
+        count = stop - start
+        if self.padded is None:
+            windows = self.windows[start:stop]
+        else:
+            self.padded[:count][self.interior] = self.x[start:stop]
+            windows = self.windows[:count]
+        matrix = self.matrix[:, :count]
+        if self.groups == 1:
+            self.xp.copyto(matrix[0], windows)
+            return matrix[0].reshape(count * self.positions, self.width)
+        windows = windows.reshape(windows.shape[:-1] + (self.groups, -1))
+        self.xp.copyto(matrix, self.xp.moveaxis(windows, -2, 0))
+        return matrix.reshape(self.groups, count * self.positions, self.width)
 
 
 def _grouped_kernel(kernel, groups):
@@ -110,22 +135,30 @@ def _grouped_outputs(g, groups):
 
 
 def conv(xp, x, kernel, strides, padding, dilation, groups, workspace):
-    """Cross-correlation of `x` with `kernel` (Keras layout), one matmul over the im2col matrix."""
-    columns, out_spatial = _columns(xp, x, kernel.shape[:-2], strides, padding, dilation, groups, workspace)
-    out = xp.matmul(columns, _grouped_kernel(kernel, groups))
-    if groups > 1:
-        out = out.transpose(1, 0, 2)
-    return out.reshape((x.shape[0],) + out_spatial + (kernel.shape[-1],))
+    """Cross-correlation of `x` with `kernel` (Keras layout): per block of batch items, one matmul over its im2col
+    matrix, written into the output in place."""
+    columns = _Columns(xp, x, kernel.shape[:-2], strides, padding, dilation, groups, workspace)
+    out_shape = (x.shape[0],) + columns.out_spatial + kernel.shape[-1:]
+    out = xp.empty(out_shape, dtype=xp.result_type(x.dtype, kernel.dtype))
+    matrices = _grouped_kernel(kernel, groups)
+    for start, stop in columns.blocks:
+        xp.matmul(columns(start, stop), matrices, out=_grouped_outputs(out[start:stop], groups))
+    return out
 
 
 def conv_kernel_grad(xp, x, g, kernel_shape, strides, padding, dilation, groups, workspace):
-    """Gradient of sum(conv(x, kernel) * g) with respect to the kernel: columns^T @ g."""
-    columns, _ = _columns(xp, x, kernel_shape[:-2], strides, padding, dilation, groups, workspace)
-    grad = xp.matmul(columns.swapaxes(-1, -2), _grouped_outputs(g, groups))
-    if groups == 1:
-        return grad.reshape(kernel_shape)
+    """Gradient of sum(conv(x, kernel) * g) with respect to the kernel: columns^T @ g, summed over blocks of
+    batch items."""
     *kernel_spatial, group_channels, filters = kernel_shape
     taps = math.prod(kernel_spatial)
+    shape = (taps * group_channels, filters) if groups == 1 else (groups, taps * group_channels, filters // groups)
+    grad = xp.zeros(shape, dtype=xp.result_type(x.dtype, g.dtype))
+    part = xp.empty_like(grad)
+    columns = _Columns(xp, x, kernel_spatial, strides, padding, dilation, groups, workspace)
+    for start, stop in columns.blocks:
+        grad += xp.matmul(columns(start, stop).swapaxes(-1, -2), _grouped_outputs(g[start:stop], groups), out=part)
+    if groups == 1:
+        return grad.reshape(kernel_shape)
     return grad.reshape(groups, taps, group_channels, filters // groups).transpose(1, 2, 0, 3).reshape(kernel_shape)
 
 

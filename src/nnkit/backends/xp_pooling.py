@@ -10,28 +10,12 @@ order (ties go to one element, as in TensorFlow).
 import itertools
 import math
 
+from nnkit.ops.conv_geometry import conv_output_length, conv_padding
+
 
 def spatial_axes(ndim, data_format):
     """The axes pooled over: all but batch and channels."""
     return tuple(range(1, ndim - 1)) if data_format == "channels_last" else tuple(range(2, ndim))
-
-
-def output_length(size, pool, stride, padding):
-    """Windows along one axis of `size` elements ('valid': whole windows only; 'same': ceil(size / stride))."""
-    if padding == "same":
-        return -(-size // stride)
-    return (size - pool) // stride + 1
-
-
-def padding_widths(sizes, pool_size, strides, padding):
-    """(before, after) padding of each pooled axis."""
-    if padding != "same":
-        return [(0, 0)] * len(sizes)
-    widths = []
-    for size, pool, stride in zip(sizes, pool_size, strides):
-        total = max((output_length(size, pool, stride, padding) - 1) * stride + pool - size, 0)
-        widths.append((total // 2, total - total // 2))
-    return widths
 
 
 class _Windows:
@@ -41,12 +25,18 @@ class _Windows:
         self.ndim = len(shape)
         self.axes = spatial_axes(self.ndim, data_format)
         self.sizes = [shape[a] for a in self.axes]
-        self.widths = padding_widths(self.sizes, pool_size, strides, padding)
-        self.out_sizes = [output_length(n, p, s, padding) for n, p, s in zip(self.sizes, pool_size, strides)]
+        # A pooling window is a convolution window without dilation: the same output sizes and padding.
+        self.widths = conv_padding(self.sizes, pool_size, strides, padding, [1] * len(self.sizes))
+        self.out_sizes = [conv_output_length(n, p, s, padding, 1) for n, p, s in zip(self.sizes, pool_size, strides)]
         self.pool_size = tuple(pool_size)
         self.strides = tuple(strides)
         self.padded = any(before or after for before, after in self.widths)
         self.disjoint = all(stride >= pool for stride, pool in zip(self.strides, self.pool_size))
+        # Every (padded) input element lies in exactly one window: no gaps between windows, no rows left over.
+        self.tiles = self.disjoint and all(
+            stride == pool and count * stride == size + before + after
+            for stride, pool, count, size, (before, after)
+            in zip(self.strides, self.pool_size, self.out_sizes, self.sizes, self.widths))
 
     def padded_shape(self, shape):
         """`shape` grown by the padding of each pooled axis."""
@@ -108,9 +98,12 @@ def max_pool(xp, x, pool_size, strides, padding, data_format):
     """The maximum of each window."""
     windows = _Windows(x.shape, pool_size, strides, padding, data_format)
     padded = windows.pad(xp, x, _lowest(xp, x.dtype))
-    out = None
-    for index in windows.slices():
-        out = padded[index].copy() if out is None else xp.maximum(out, padded[index], out=out)
+    first, *rest = windows.slices()
+    if not rest:
+        return padded[first].copy()
+    out = xp.maximum(padded[first], padded[rest[0]])
+    for index in rest[1:]:
+        xp.maximum(out, padded[index], out=out)
     return out
 
 
@@ -118,14 +111,17 @@ def max_pool_backward(xp, x, out, g, pool_size, strides, padding, data_format):
     """The gradient of `max_pool` with respect to `x`: each window's `g` goes to its first maximum."""
     windows = _Windows(x.shape, pool_size, strides, padding, data_format)
     padded = windows.pad(xp, x, _lowest(xp, x.dtype))
-    grad = xp.zeros(padded.shape, dtype=g.dtype)
+    # Where windows tile the input, every element is written below: no need to zero it first.
+    grad = (xp.empty if windows.tiles else xp.zeros)(padded.shape, dtype=g.dtype)
     pending = xp.ones(out.shape, dtype=bool)  # windows whose maximum has not been found yet
     hit = xp.empty(out.shape, dtype=bool)
-    share = xp.empty(out.shape, dtype=g.dtype)
-    for index in windows.slices():
+    share = None if windows.disjoint else xp.empty(out.shape, dtype=g.dtype)
+    offsets = list(windows.slices())
+    for number, index in enumerate(offsets, start=1):
         xp.equal(padded[index], out, out=hit)
         hit &= pending
-        pending ^= hit  # hit is within pending: the windows still pending are those not hit now
+        if number < len(offsets):
+            pending ^= hit  # hit is within pending: the windows still pending are those not hit now
         if windows.disjoint:
             xp.multiply(hit, g, out=grad[index])  # each input element lies in one window: write in place
         else:

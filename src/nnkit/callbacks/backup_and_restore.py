@@ -5,7 +5,7 @@ import os
 import shutil
 
 from nnkit.callbacks._keywords import check_keywords
-from nnkit.callbacks._save_frequency import BatchCounter, check_save_freq
+from nnkit.callbacks._save_frequency import SaveFrequency
 from nnkit.callbacks.callback import Callback
 from nnkit.saving.atomic import atomic_path
 from nnkit.saving.saving_api import save_weights, weights_file_attributes
@@ -24,12 +24,12 @@ class BackupAndRestore(Callback):
         if not backup_dir:
             raise ValueError("BackupAndRestore: backup_dir must be a folder path; received an empty value.")
         self.backup_dir = str(backup_dir)
-        self.save_freq = check_save_freq(save_freq, "BackupAndRestore")
+        self._frequency = SaveFrequency(save_freq, "BackupAndRestore")
+        self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
         self._latest = os.path.join(self.backup_dir, "latest.weights.h5")
         self._previous = os.path.join(self.backup_dir, "previous.weights.h5")
-        self._counter = None if save_freq == "epoch" else BatchCounter(save_freq)
         self._current_epoch = 0
 
     def on_train_begin(self, logs=None):
@@ -55,17 +55,19 @@ class BackupAndRestore(Callback):
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._counter is not None and self._counter.due():
+        if self._frequency.batch_ended():
             self._save(batch)
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
-        if self.save_freq == "epoch":
+        if self._frequency.per_epoch:
             self._save(None)
 
     def _save(self, batch):
         """Write the backup (weights, optimizer state and progress in one file), keeping the last one as
         the fallback first when asked; each step is atomic."""
+        if not self._on_chief():
+            return
         if self.double_checkpoint and os.path.exists(self._latest):
             with atomic_path(self._previous) as temporary:
                 shutil.copyfile(self._latest, temporary)
@@ -73,7 +75,7 @@ class BackupAndRestore(Callback):
         save_weights(self.model, self._latest, attributes={_PROGRESS: progress})
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint:
+        if self.delete_checkpoint and self._on_chief():
             for path in (self._latest, self._previous):
                 if os.path.exists(path):
                     os.remove(path)

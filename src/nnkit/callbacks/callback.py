@@ -16,6 +16,11 @@ class Callback:
         """Receive the model being trained, evaluated or run."""
         self.model = model
 
+    def _on_chief(self):
+        """Whether this process writes files and logs: process 0 of a distributed job; always on one process."""
+        trainer = getattr(self.model, "_trainer", None)
+        return trainer is None or trainer.replicas.is_chief
+
     def on_train_begin(self, logs=None):
         pass
 

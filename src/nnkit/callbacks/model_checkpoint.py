@@ -2,7 +2,7 @@
 only when a monitored value improves (Keras 3's callback). Each file is written atomically."""
 from nnkit.callbacks._keywords import check_keywords
 from nnkit.callbacks._monitor import Monitor
-from nnkit.callbacks._save_frequency import BatchCounter, check_save_freq
+from nnkit.callbacks._save_frequency import SaveFrequency
 from nnkit.callbacks.callback import Callback
 
 
@@ -27,21 +27,21 @@ class ModelCheckpoint(Callback):
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        self.save_freq = check_save_freq(save_freq, "ModelCheckpoint")
+        self._frequency = SaveFrequency(save_freq, "ModelCheckpoint")
+        self.save_freq = save_freq
         self.initial_value_threshold = initial_value_threshold
         self.best = self._monitor.worst() if initial_value_threshold is None else initial_value_threshold
-        self._counter = None if save_freq == "epoch" else BatchCounter(save_freq)
         self._current_epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._counter is not None and self._counter.due():
+        if self._frequency.batch_ended():
             self._save(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.save_freq == "epoch":
+        if self._frequency.per_epoch:
             self._save(epoch, None, logs)
 
     def _file_path(self, epoch, batch, logs):
@@ -70,6 +70,8 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        if not self._on_chief():
+            return
         if self.save_weights_only:
             self.model.save_weights(path, overwrite=True)
         else:

@@ -5,6 +5,7 @@ import os
 import warnings
 
 from nnkit.callbacks._keywords import check_keywords
+from nnkit.callbacks._save_frequency import SaveFrequency
 from nnkit.callbacks.callback import Callback
 
 
@@ -27,16 +28,14 @@ class TensorBoard(Callback):
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
                  embeddings_metadata=None):
         super().__init__()
-        if update_freq not in ("epoch", "batch") and not (isinstance(update_freq, int) and update_freq > 0):
-            raise ValueError(f"TensorBoard(update_freq=...) must be 'epoch', 'batch' or a positive number of "
-                             f"batches, received {update_freq!r}.")
+        self._frequency = SaveFrequency(update_freq, "TensorBoard", argument="update_freq", batch_name=True)
         if profile_batch:
             warnings.warn("TensorBoard(profile_batch=...): nnkit does not record profiles; the argument is ignored.",
                           stacklevel=2)
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
-        self.update_freq = 1 if update_freq == "batch" else update_freq
+        self.update_freq = self._frequency.value
         self._writers = {}
         self._global_batch = 0
 
@@ -47,17 +46,20 @@ class TensorBoard(Callback):
 
     def on_train_begin(self, logs=None):
         self._global_batch = 0
-        if self.write_graph:
+        self._frequency.restart()
+        if self.write_graph and self._on_chief():
             self._writer("train").add_text("keras", self.model.to_json(), 0)
 
     def on_train_batch_end(self, batch, logs=None):
         self._global_batch += 1
-        if self.update_freq != "epoch" and self._global_batch % self.update_freq == 0:
+        if self._frequency.batch_ended() and self._on_chief():
             writer = self._writer("train")
             for name, value in (logs or {}).items():
                 writer.add_scalar(f"batch_{name}", float(value), self._global_batch)
 
     def on_epoch_end(self, epoch, logs=None):
+        if not self._on_chief():
+            return
         for name, value in (logs or {}).items():
             split, tag = ("validation", name[4:]) if name.startswith("val_") else ("train", name)
             self._writer(split).add_scalar(f"epoch_{tag}", float(value), epoch)

@@ -18,6 +18,7 @@ class CallContext:
         self.key = key
         self.draws = 0
         self.losses = []
+        self.loss_owners = []  # the layer that added each of `losses` (for layer.losses after an eager call)
         self.output_masks = None
 
     def next_key(self):
@@ -34,6 +35,12 @@ class CallContext:
 
     def __exit__(self, *exc):
         _innermost.reset(self._token)
+
+
+def keep_layer_losses(context, layers):
+    """After an eager call: each of `layers` remembers the losses it added in `context` (its `losses`)."""
+    for layer in layers:
+        layer._call_losses = [loss for owner, loss in zip(context.loss_owners, context.losses) if owner is layer]
 
 
 def inside_call():

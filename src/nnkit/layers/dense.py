@@ -1,9 +1,8 @@
 """Dense: y = activation(x @ kernel + bias), applied over the last axis."""
-import numbers
-
 from nnkit import activations, constraints, initializers, ops, regularizers
 from nnkit.layers.input_spec import InputSpec
 from nnkit.layers.layer import Layer
+from nnkit.layers.positive_integer import positive_integer
 
 
 class Dense(Layer):
@@ -15,9 +14,7 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, init=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"Dense '{self.name}': units must be a positive integer, received {units!r}.")
-        self.units = int(units)
+        self.units = positive_integer(f"Dense '{self.name}'", "units", units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(init if init is not None else kernel_initializer)
@@ -40,7 +37,6 @@ class Dense(Layer):
         self.bias = (self.add_weight((self.units,), self.bias_initializer, regularizer=self.bias_regularizer,
                                      constraint=self.bias_constraint, name="bias") if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
-        self.built = True
 
     def call(self, inputs):
         outputs = ops.matmul(inputs, self.kernel)

@@ -1,17 +1,10 @@
 """Embedding: turn integer indices into dense vectors, rows of a trainable (input_dim, output_dim) table."""
-import numbers
-
 import numpy as np
 
 from nnkit import constraints, initializers, ops, regularizers
 from nnkit.backends import active
 from nnkit.layers.layer import Layer
-
-
-def _positive_int(layer, argument, value):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"Embedding '{layer}': {argument} must be a positive integer, received {value!r}.")
-    return int(value)
+from nnkit.layers.positive_integer import positive_integer
 
 
 class Embedding(Layer):
@@ -27,8 +20,8 @@ class Embedding(Layer):
         if input_length is not None and kwargs.get("input_shape") is None and kwargs.get("batch_input_shape") is None:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
-        self.input_dim = _positive_int(self.name, "input_dim", input_dim)
-        self.output_dim = _positive_int(self.name, "output_dim", output_dim)
+        self.input_dim = positive_integer(f"Embedding '{self.name}'", "input_dim", input_dim)
+        self.output_dim = positive_integer(f"Embedding '{self.name}'", "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

@@ -5,15 +5,16 @@ import inspect
 
 import numpy as np
 
-from nnkit import constraints, initializers, regularizers
+from nnkit import constraints, dtype_policies, initializers, regularizers
 from nnkit.backends import active
-from nnkit.config import floatx
 from nnkit.keywords import accepted_keywords, reject_unknown
 from nnkit.naming import snake_case, unique_name
 from nnkit.layers import call_context
+from nnkit.layers.call_arguments import bind_call
 from nnkit.layers.input_spec import InputSpec
 from nnkit.layers.symbolic import Node, SymbolicTensor, flatten, pack_like, replace_symbolic, symbolic_leaves
-from nnkit.ops.variable import Variable
+from nnkit.dtype_policies.dtype_policy import FLOAT_DTYPES, HALF_DTYPES
+from nnkit.ops.variable import AutocastScope, Variable, autocast_dtype
 from nnkit.random import SeedGenerator
 
 def _shape_of(value):
@@ -31,15 +32,18 @@ _AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 class Layer:
     """Base class of all layers (and of models). Subclasses implement build/call/get_config."""
 
+    _casts_call_dtypes = True  # __call__ casts floating inputs and outputs to the compute dtype (models: False)
+
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, batch_size=None, activity_regularizer=None, **kwargs):
+                 batch_input_shape=None, batch_size=None, activity_regularizer=None, autocast=True, **kwargs):
         reject_unknown(f"{type(self).__name__}()", kwargs, accepted_keywords(type(self)))
         self._tracked_layers = []
         self._own_variables = []
         self._inbound_nodes = []
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.trainable = trainable
-        self.dtype = dtype or floatx()
+        self.dtype_policy = dtype
+        self.autocast = autocast
         self.built = False
         self.input_spec = None
         self.activity_regularizer = regularizers.get(activity_regularizer)
@@ -93,7 +97,7 @@ class Layer:
             raise ValueError(f"Layer '{self.name}': add_weight(aggregation=...) must be one of {_AGGREGATIONS}, "
                              f"received {aggregation!r}.")
         shape = tuple(int(d) for d in (shape or ()))
-        dtype = dtype or self.dtype
+        dtype = dtype or self.variable_dtype
         if initializer is None:
             initializer = "glorot_uniform" if np.issubdtype(np.dtype(dtype), np.floating) else "zeros"
         value = initializers.get(initializer)(shape, dtype=dtype)
@@ -168,6 +172,81 @@ class Layer:
             raise ValueError(f"Layer '{self.name}' is not built yet, so it has no weights to count.")
         return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
 
+    # --- dtypes -------------------------------------------------------------------------------------------
+    @property
+    def dtype_policy(self):
+        """The layer's DTypePolicy: its compute and variable dtypes (Keras 3's mixed precision)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        policy = dtype_policies.get(value)
+        self._dtype_policy = policy
+        # What every call reads, worked out once (a dtype's .name is rebuilt on each read).
+        self._compute_numpy_dtype = np.dtype(policy.compute_dtype)
+        self._computes_in_float = self._compute_numpy_dtype in FLOAT_DTYPES
+        self._mixed = policy.compute_dtype != policy.variable_dtype
+
+    @property
+    def dtype(self):
+        """Alias of `variable_dtype` (as in Keras 3)."""
+        return self._dtype_policy.variable_dtype
+
+    @dtype.setter
+    def dtype(self, value):
+        """Setting `dtype` sets the policy (a dtype or policy name, or a DTypePolicy)."""
+        self.dtype_policy = value
+
+    @property
+    def compute_dtype(self):
+        """The dtype the layer casts floating inputs to and computes in."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        """The dtype of the layer's weights."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self):
+        """The dtype floating inputs are cast to at call (the compute dtype)."""
+        return self._dtype_policy.compute_dtype
+
+    def _call_with_policy(self, inputs, args, kwargs):
+        """call() under the dtype policy, Keras' rule: floating tensor arguments cast to the compute dtype (when
+        `autocast`), float weights read in the compute dtype when it differs from the variable dtype. Floating
+        outputs come back in the compute dtype too (NumPy's bfloat16 matmul, for one, gives float32). Only casts
+        to or from half precision happen: unlike Keras, float64 data stays float64 in a float32 layer (nnkit's
+        gradient checks rely on it). Models leave the casting of their inputs and outputs to their layers."""
+        compute = self._compute_numpy_dtype
+        casts = self.autocast and self._casts_call_dtypes and self._computes_in_float
+        if casts:
+            if getattr(inputs, "dtype", None) != compute:
+                inputs = _cast_floats(inputs, compute)
+            if args:
+                args = _cast_floats(args, compute)
+            if kwargs:
+                kwargs = {key: _cast_floats(value, compute) for key, value in kwargs.items()}
+        scope = self._autocast_scope()
+        if scope is None:
+            outputs = self.call(inputs, *args, **kwargs)
+        else:
+            with scope:
+                outputs = self.call(inputs, *args, **kwargs)
+        if not casts or getattr(outputs, "dtype", None) == compute:
+            return outputs
+        return _cast_floats(outputs, compute)
+
+    def _autocast_scope(self):
+        """The AutocastScope call() runs in (Keras' rule: a mixed layer's own, or the one it inherits set to its
+        compute dtype, or none for a layer that does not autocast), or None to stay in the current one."""
+        current = autocast_dtype()
+        if not self.autocast or not self._computes_in_float:
+            return None if current is None else AutocastScope(None)
+        if current is None:
+            return AutocastScope(self._compute_numpy_dtype) if self._mixed else None
+        return None if current == self._compute_numpy_dtype else AutocastScope(self._compute_numpy_dtype)
+
     # --- building and calling -----------------------------------------------------------------------
     def build(self, input_shape):
         """Create the weights for inputs of `input_shape` (batch axis None). Default: no weights."""
@@ -187,7 +266,8 @@ class Layer:
         """Output shape(s) of `run(zeros)`, where `zeros(shape, dtype)` makes arrays for shapes with None axes."""
         def run_with_unknown_axes_of(size):
             def zeros(shape, dtype=None):
-                return active.xp.zeros(tuple(size if d is None else d for d in shape), dtype=dtype or self.dtype)
+                return active.xp.zeros(tuple(size if d is None else d for d in shape),
+                                       dtype=dtype or self.compute_dtype)
 
             with call_context.CallContext():
                 outputs = run(zeros)
@@ -258,7 +338,7 @@ class Layer:
         if not self.built:
             self._build_for_call(inputs, args, kwargs, shapes)
             self._check_inputs(shapes)
-        outputs = self.call(inputs, *args, **kwargs)
+        outputs = self._call_with_policy(inputs, args, kwargs)
         if self.activity_regularizer is not None:
             self.add_loss(self._activity_loss(outputs))
         return outputs
@@ -266,14 +346,7 @@ class Layer:
     def _tensor_arguments(self, inputs, args, kwargs):
         """{call argument name: value} for the arguments of this call that hold tensors (Keras' tensor
         arguments); a TypeError naming the layer when call() cannot take these arguments."""
-        try:
-            bound = inspect.signature(self.call).bind(inputs, *args, **kwargs).arguments
-        except TypeError as error:
-            raise TypeError(
-                f"Layer '{self.name}' ({type(self).__name__}) cannot be called with {1 + len(args)} positional "
-                f"argument(s) and keywords {sorted(kwargs)}: {error}. Its call signature is "
-                f"call{inspect.signature(self.call)}."
-            ) from None
+        bound = bind_call(self, inputs, args, kwargs)
         return {name: value for name, value in bound.items()
                 if any(isinstance(leaf, SymbolicTensor) or hasattr(leaf, "shape") for leaf in flatten(value))}
 
@@ -319,7 +392,7 @@ class Layer:
             self._build_for_call(inputs, args, kwargs, shapes)
             self._check_inputs(shapes, sources)
         output_shapes = self._output_shapes_of_call(inputs, args, kwargs, shapes)
-        node = Node(self, inputs, dict(kwargs), output_shapes, self.dtype, args=args)
+        node = Node(self, inputs, dict(kwargs), output_shapes, self.compute_dtype, args=args)
         return node.output_structure
 
     def _output_shapes_of_call(self, inputs, args, kwargs, first_shapes):
@@ -357,14 +430,46 @@ class Layer:
                              f"{len(non_trainable)} non-trainable values, received {len(trainable_variables)} and "
                              f"{len(non_trainable_variables)}.")
         values = list(trainable_variables) + list(non_trainable_variables)
-        with Assigned(trainable + non_trainable, values) as scope, call_context.CallContext() as context:
+        # Inside a running step (a custom stateless train_step, whose key the trainer threads through jit) the
+        # random draws come from that step's key, not from a seed fixed when the step was traced.
+        key = call_context.current().next_key() if call_context.inside_call() else None
+        with Assigned(trainable + non_trainable, values) as scope, call_context.CallContext(key) as context:
             outputs = self(*args, **kwargs)
             new_state = scope.current()[len(trainable):]
+        call_context.keep_layer_losses(context, [self, *self._nested_layers()])  # what compute_loss then sums
         return (outputs, new_state, context.losses) if return_losses else (outputs, new_state)
 
     def add_loss(self, loss):
         """Add a scalar to the training loss of the current model step (e.g. activity regularization)."""
-        call_context.current().losses.append(loss)
+        if not call_context.inside_call():  # this layer called on its own: its last call's terms
+            self._call_losses = [loss]
+            return
+        context = call_context.current()
+        context.losses.append(loss)
+        context.loss_owners.append(self)
+
+    @property
+    def losses(self):
+        """Keras' `layer.losses`: the add_loss terms (activity regularization included) of the last eager call
+        of this layer and its sublayers (a model call, or the layer on its own), then the regularization
+        penalties of its trainable weights, computed from their current values. Inside a gradient function
+        these are traced, so compute_loss differentiates them; the pure steps of fit() keep theirs apart, and
+        so does model(x) in inference on a compiling backend (JAX's jitted forward pass records none)."""
+        layers = [self, *self._nested_layers()]
+        added = [loss for layer in layers for loss in layer.__dict__.get("_call_losses", ())]
+        return added + [v.regularizer(v) for v in self.trainable_weights if v.regularizer is not None]
+
+    def _nested_layers(self):
+        """Every layer inside this one, recursively (each once)."""
+        seen, found = set(), []
+        pending = list(self._sublayers)
+        while pending:
+            layer = pending.pop(0)
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                found.append(layer)
+                pending.extend(layer._sublayers)
+        return found
 
     # --- graph connections -------------------------------------------------------------------------
     def _first_node(self, what):
@@ -386,7 +491,8 @@ class Layer:
     # --- configuration --------------------------------------------------------------------------------
     def get_config(self):
         """The constructor arguments that rebuild this layer (weights excluded)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self.dtype_policy)}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         if self.activity_regularizer is not None:
@@ -400,6 +506,23 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _cast_floats(structure, dtype):
+    """`structure` (nested lists, tuples, dicts) with its floating arrays cast to `dtype` where one of the two is
+    half precision; the rest as is."""
+    kind = type(structure)
+    if kind is list or kind is tuple:
+        return kind([_cast_floats(item, dtype) for item in structure])
+    if kind is dict:
+        return {key: _cast_floats(item, dtype) for key, item in structure.items()}
+    found = getattr(structure, "dtype", None)
+    if found is None or found == dtype or found not in FLOAT_DTYPES or not hasattr(structure, "shape") \
+            or (dtype not in HALF_DTYPES and found not in HALF_DTYPES):
+        return structure
+    from nnkit import ops
+
+    return ops.cast(structure, dtype)
 
 
 def _shape_leaves(shapes):

@@ -119,11 +119,19 @@ class OpLayer(Layer):
 
     def _call_symbolic(self, inputs, args, kwargs):
         outputs = super()._call_symbolic(inputs, args, kwargs)
-        examples = [np.zeros(tuple(1 if d is None else d for d in t.shape), t.dtype) for t in inputs]
-        dtypes = [str(getattr(o, "dtype", None) or np.asarray(o).dtype) for o in flatten(self.call(examples))]
-        for tensor, dtype in zip(flatten(outputs), dtypes):
+        for tensor, dtype in zip(flatten(outputs), self._output_dtypes):
             tensor.dtype = dtype
         return outputs
+
+    def _output_shapes_of_call(self, inputs, args, kwargs, first_shapes):
+        """The output shapes from running the op on zeros of the inputs' shapes and dtypes; the same runs
+        note the output dtypes (`_output_dtypes`), which depend on the op and its inputs' dtypes."""
+        def run(zeros):
+            outputs = self.call([zeros(t.shape, t.dtype) for t in inputs])
+            self._output_dtypes = [str(getattr(o, "dtype", None) or np.asarray(o).dtype) for o in flatten(outputs)]
+            return outputs
+
+        return self._shapes_by_running(run)
 
     def get_config(self):
         args, kwargs = self.arguments

@@ -1,8 +1,8 @@
 """Checks of the arguments that layers over spatial axes share (pooling, padding, cropping, upsampling):
-per-axis int tuples, padding modes and data formats, with errors that name the layer (Keras' rules)."""
-import numbers
-
+per-axis int tuples and padding modes (nnkit.ops.spatial_arguments' rules, which the ops use too) and data
+formats, with errors that name the layer (Keras' rules)."""
 from nnkit.config import image_data_format
+from nnkit.ops.spatial_arguments import padding_name, per_axis
 
 
 def layer_label(layer):
@@ -12,30 +12,18 @@ def layer_label(layer):
 
 def int_tuple(value, n, name, layer, allow_zero=False):
     """`value` (an int, or n ints) as a tuple of n ints, each positive (or non-negative with allow_zero)."""
-    values = (value,) * n if _is_int(value) else value
     try:
-        values = tuple(values)
-    except TypeError:
-        values = None
-    lowest = 0 if allow_zero else 1
-    if values is None or len(values) != n or not all(
-            _is_int(v) and v >= lowest for v in values):
-        kind = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{layer_label(layer)}: {name} must be a {kind} int or a tuple of {n} {kind} ints, "
-                         f"received {name}={value!r}.")
-    return tuple(int(v) for v in values)
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        return per_axis(value, n, name, allow_zero=allow_zero)
+    except ValueError as error:  # named only now: a layer being constructed may not have its name yet
+        raise ValueError(f"{layer_label(layer)}: {error}") from None
 
 
 def padding_mode(padding, layer):
     """'valid' or 'same' (any case)."""
-    mode = padding.lower() if isinstance(padding, str) else padding
-    if mode not in ("valid", "same"):
-        raise ValueError(f"{layer_label(layer)}: padding must be 'valid' or 'same', received padding={padding!r}.")
-    return mode
+    try:
+        return padding_name(padding)
+    except ValueError as error:
+        raise ValueError(f"{layer_label(layer)}: {error}") from None
 
 
 def data_format(value, layer):

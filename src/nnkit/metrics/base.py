@@ -13,7 +13,7 @@ from nnkit import initializers
 from nnkit.config import floatx
 from nnkit.keywords import reject_unknown
 from nnkit.naming import snake_case
-from nnkit.ops.variable import Variable
+from nnkit.ops.variable import Assigned, Variable
 
 
 def assign_add(variable, delta):
@@ -91,6 +91,30 @@ class Metric:
         """Put every state variable back to its initial value (between epochs)."""
         for variable, initial in zip(self.variables, self._initial_values):
             variable.assign(variable.backend.asarray(initial))
+
+    # --- the stateless form (Keras 3's), for custom train steps that thread metric state themselves ------------
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """update_state as a pure function of the state values (`variables` order): returns the new values;
+        the metric's own Variables keep theirs."""
+        with Assigned(self.variables, self._state_values(metric_variables, "stateless_update_state")) as scope:
+            self.update_state(*args, **kwargs)
+            return scope.current()
+
+    def stateless_result(self, metric_variables):
+        """result() computed from the given state values."""
+        with Assigned(self.variables, self._state_values(metric_variables, "stateless_result")):
+            return self.result()
+
+    def stateless_reset_state(self):
+        """The initial state values (what reset_state() would assign), as new arrays."""
+        return [variable.backend.asarray(initial) for variable, initial in zip(self.variables, self._initial_values)]
+
+    def _state_values(self, values, call):
+        values = list(values)
+        if len(values) != len(self.variables):
+            raise ValueError(f"Metric '{self.name}'.{call}() needs {len(self.variables)} state values "
+                             f"({[v.name for v in self.variables]}), received {len(values)}.")
+        return values
 
     def __call__(self, *args, **kwargs):
         """Update with one batch and return the new result."""

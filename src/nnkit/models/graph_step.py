@@ -2,6 +2,7 @@
 writes its outputs (and, in graphs that carry Keras masks, their masks) to others."""
 import inspect
 
+from nnkit.layers.call_arguments import bind_call
 from nnkit.layers.layer import Layer
 from nnkit.layers.symbolic import flatten, replace_symbolic, symbolic_leaves
 
@@ -17,11 +18,10 @@ def _mask_routes(node, slots):
     its only tensor argument; with several tensor arguments, `{name}_mask` gets the masks of argument
     `name` (`query_mask`, `value_mask`); arguments given explicitly are left alone. Returns
     ([(keyword, structure, slots)], (first argument structure, its slots))."""
-    signature = inspect.signature(node.layer.call)
-    parameters = signature.parameters
+    parameters = inspect.signature(node.layer.call).parameters
     catch_alls = {name for name, p in parameters.items() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     try:
-        bound = signature.bind(node.inputs, *node.args, **node.kwargs).arguments
+        bound = bind_call(node.layer, node.inputs, node.args, node.kwargs)
     except TypeError:  # the call itself will say what is wrong
         bound = {}
     tensors = {name: value for name, value in bound.items() if name not in catch_alls and symbolic_leaves(value)}
@@ -64,7 +64,7 @@ class GraphStep:
         if self.takes_training:
             kwargs = {"training": training, **kwargs}
         layer = self.layer
-        outputs = layer.call(inputs, *args, **kwargs)
+        outputs = layer._call_with_policy(inputs, args, kwargs)
         if layer.activity_regularizer is not None:
             layer.add_loss(layer._activity_loss(outputs))
         if len(self.output_slots) == 1 and not isinstance(outputs, (list, tuple, dict)):

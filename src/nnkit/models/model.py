@@ -1,8 +1,11 @@
 """Model: a layer that can be compiled to a backend and trained (Keras' compile/fit/evaluate/predict).
 
 `Model(inputs, outputs)` builds a functional graph; subclassing Model and writing `call` gives a
-subclassed model. Both share the training machinery in nnkit.training.
+subclassed model. Both share the training machinery in nnkit.training; a subclass may customise fit() by
+overriding train_step/test_step/predict_step (Keras' step API: nnkit.models.step_methods).
 """
+import functools
+
 import numpy as np
 
 from nnkit.backends import active, get_backend
@@ -10,14 +13,20 @@ from nnkit.keywords import reject_unknown
 from nnkit.layers import call_context
 from nnkit.layers.layer import Layer
 from nnkit.layers.symbolic import SymbolicTensor, flatten
+from nnkit.models.step_methods import StepMethods
+from nnkit.ops.tape import Tracer
+from nnkit.ops.variable import logging_assignments
 from nnkit.training.data_adapter import as_host_array
 from nnkit.training.host_logs import host_logs
 from nnkit.training.input_checks import check_batch_size
+from nnkit.training.limits import capped_epochs, capped_steps
 from nnkit.tree import signature
 
 
-class Model(Layer):
+class Model(StepMethods, Layer):
     """A trainable graph of layers. See Sequential and the functional API for the usual ways to make one."""
+
+    _casts_call_dtypes = False  # its layers cast to their own compute dtypes (Keras' functional models)
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
@@ -27,6 +36,9 @@ class Model(Layer):
         return object.__new__(cls)
 
     def __init__(self, name=None, trainable=True, **kwargs):
+        if _functional_arguments(name, trainable, kwargs):  # CustomModel(inputs, outputs), as Keras' guides do
+            self._become_functional(name, trainable, kwargs)
+            return
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._trainer = None
         self._placed_on = None
@@ -34,6 +46,23 @@ class Model(Layer):
         self.optimizer = None
         self.stop_training = False
         self.history = None
+
+    def _become_functional(self, first, second, kwargs):
+        """A subclass of Model given (inputs, outputs): Keras makes it a functional model of that class (its
+        train_step and other methods kept), by putting Functional among its bases."""
+        from nnkit.models.functional import Functional
+
+        if "inputs" in kwargs:
+            inputs, outputs = kwargs.pop("inputs"), kwargs.pop("outputs")
+            kwargs.update(name=first, trainable=second)
+        elif "outputs" in kwargs:
+            inputs, outputs = first, kwargs.pop("outputs")
+            kwargs["trainable"] = second
+        else:
+            inputs, outputs = first, second
+        if not isinstance(self, Functional):
+            self.__class__ = _functional_subclass(type(self))
+        Functional.__init__(self, inputs, outputs, **kwargs)
 
     # --- structure -------------------------------------------------------------------------------------
     @property
@@ -109,14 +138,20 @@ class Model(Layer):
     # --- calling -----------------------------------------------------------------------------------------
     @property
     def backend(self):
-        """The backend the model computes on: the compiled one, else the default."""
-        return self._trainer.backend if self._trainer is not None else get_backend()
+        """The backend the model computes on: the compiled one, else the one an enclosing model placed it on
+        (a GAN's generator, compiled with the GAN), else the default."""
+        if self._trainer is not None:
+            return self._trainer.backend
+        return self._placed_on if self._placed_on is not None else get_backend()
 
     def _place_on(self, backend):
         if self._placed_on is not backend:
             for variable in self.weights:
                 variable.move_to(backend)
             self._placed_on = backend
+            for layer in self._nested_layers():
+                if isinstance(layer, Model) and layer._trainer is None:
+                    layer._placed_on = backend
 
     def __call__(self, inputs, *args, **kwargs):
         symbolic = (isinstance(inputs, SymbolicTensor) if not isinstance(inputs, (list, tuple, dict))
@@ -126,18 +161,22 @@ class Model(Layer):
         backend = self.backend
         with active.using(backend):
             self._place_on(backend)
-            if not args and set(kwargs) <= {"training"} and not backend.uses_tape and not kwargs.get("training"):
+            if not args and set(kwargs) <= {"training"} and not backend.uses_tape and not kwargs.get("training") \
+                    and not getattr(self._trainer, "eager_calls", False) and not logging_assignments():
                 return self._call_compiled(inputs)
             inputs = _on_backend(inputs, backend)
-            if not args and set(kwargs) <= {"training"}:
-                if self.built:
-                    with call_context.CallContext():
-                        return self.call(inputs, **self._training_kwargs(bool(kwargs.get("training"))))
-            with call_context.CallContext():
-                return super().__call__(inputs, *args, **kwargs)
+            with call_context.CallContext() as context:
+                if not args and set(kwargs) <= {"training"} and self.built:
+                    outputs = self.call(inputs, **self._training_kwargs(bool(kwargs.get("training"))))
+                else:
+                    outputs = super().__call__(inputs, *args, **kwargs)
+            call_context.keep_layer_losses(context, [self, *self._nested_layers()])  # for `losses`
+            return outputs
 
     def _call_compiled(self, inputs):
         """model(x) on a compiling backend (JAX): the jitted forward pass, not one dispatch per op."""
+        from nnkit.training.trainer import Trainer
+
         trainer = self._prediction_trainer()
         flat = self._flatten_inputs(inputs)
         if (trainer, signature(flat)) != self._checked_call:  # convert and check once per kind of input
@@ -146,23 +185,31 @@ class Model(Layer):
             trainer._ensure_model(flat)
             self._check_input_shapes(flat)
             self._checked_call = (trainer, signature(flat))
-        return self._pack_outputs(trainer.predict_batch(flat))
+        return self._pack_outputs(Trainer.predict_batch(trainer, flat))  # the forward pass, never a predict_step
 
     # --- compile and train ----------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                backend=None, run_eagerly=False, steps_per_execution=1, **kwargs):
+                backend=None, run_eagerly=False, steps_per_execution=1, distribution=None, auto_scale_loss=True,
+                **kwargs):
         """Choose optimizer, loss(es), metrics and the backend (argument, else $NNKIT_BACKEND, else numpy);
-        `steps_per_execution` batches run in one compiled call where the backend compiles (JAX)."""
-        from nnkit.training.trainer import Trainer
+        `steps_per_execution` batches run in one compiled call where the backend compiles (JAX); `distribution`
+        (nnkit.distribution.DataParallel, ModelParallel; else the one set_distribution() set) spreads training
+        over devices or processes. Under the 'mixed_float16' policy the optimizer is wrapped in a
+        LossScaleOptimizer unless `auto_scale_loss=False`."""
+        from nnkit.optimizers.loss_scale_optimizer import loss_scaled_for
+        from nnkit.training.custom_steps import trainer_class
 
         reject_unknown("Model.compile()", kwargs, ("optimizer", "loss", "metrics", "loss_weights",
                                                     "weighted_metrics", "backend", "run_eagerly",
-                                                    "steps_per_execution"))
+                                                    "steps_per_execution", "distribution", "auto_scale_loss"))
+        if auto_scale_loss:
+            optimizer = loss_scaled_for(self.dtype_policy, optimizer)
         chosen = get_backend(backend)
         previous = self._trainer.backend if self._trainer is not None else self._placed_on
         self._place_on(chosen)
-        trainer = Trainer(self, chosen, optimizer, loss, loss_weights, metrics, jit=not run_eagerly,
-                          weighted_metrics=weighted_metrics, steps_per_execution=steps_per_execution)
+        trainer = trainer_class(self)(self, chosen, optimizer, loss, loss_weights, metrics, jit=not run_eagerly,
+                          weighted_metrics=weighted_metrics, steps_per_execution=steps_per_execution,
+                          distribution=distribution)
         if previous is not None:
             trainer.move_optimizer_state(previous)
         self._trainer = trainer
@@ -177,10 +224,11 @@ class Model(Layer):
 
     def _prediction_trainer(self):
         if self._trainer is None:
-            from nnkit.training.trainer import Trainer
+            from nnkit.training.custom_steps import trainer_class
 
-            self._place_on(get_backend())
-            self._trainer = Trainer(self, get_backend(), None, None, None, None)
+            backend = self.backend
+            self._place_on(backend)
+            self._trainer = trainer_class(self)(self, backend, None, None, None, None)
         return self._trainer
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -195,9 +243,9 @@ class Model(Layer):
         trainer = self._compiled_trainer("fit")
         check_batch_size(validation_batch_size)
         return trainer.fit(
-            x, y, check_batch_size(batch_size) or 32, epochs, 1 if verbose == "auto" else verbose, callbacks,
-            validation_split, validation_data, shuffle, sample_weight, class_weight, initial_epoch,
-            validation_batch_size, validation_freq, steps_per_epoch, validation_steps)
+            x, y, check_batch_size(batch_size) or 32, capped_epochs(epochs), 1 if verbose == "auto" else verbose,
+            callbacks, validation_split, validation_data, shuffle, sample_weight, class_weight, initial_epoch,
+            validation_batch_size, validation_freq, capped_steps(steps_per_epoch), capped_steps(validation_steps))
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, callbacks=None,
                  return_dict=False, steps=None, **kwargs):
@@ -206,14 +254,14 @@ class Model(Layer):
                                                      "callbacks", "return_dict", "steps"))
         logs = self._compiled_trainer("evaluate").evaluate(x, y, check_batch_size(batch_size) or 32,
                                                            1 if verbose == "auto" else verbose, sample_weight,
-                                                           callbacks, steps)
+                                                           callbacks, capped_steps(steps))
         return logs if return_dict else _ordered_values(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", callbacks=None, steps=None, **kwargs):
         """Model outputs for `x` as NumPy arrays, computed in batches."""
         reject_unknown("Model.predict()", kwargs, ("x", "batch_size", "verbose", "callbacks", "steps"))
         return self._prediction_trainer().predict(x, check_batch_size(batch_size) or 32,
-                                                  1 if verbose == "auto" else verbose, callbacks, steps)
+                                                  1 if verbose == "auto" else verbose, callbacks, capped_steps(steps))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on one batch; returns that batch's loss (and metrics), as Keras does."""
@@ -260,23 +308,6 @@ class Model(Layer):
             trainer._ensure_model(xs)
             outputs = trainer.predict_batch(xs)
             return self._pack_outputs([trainer.backend.to_numpy(o) for o in outputs])
-
-    def reset_metrics(self):
-        if self._trainer is not None and getattr(self._trainer, "metric_initial", None) is not None:
-            self._trainer.reset_metrics()
-
-    @property
-    def metrics(self):
-        """The compiled metric objects (loss tracker first), once fit/evaluate has built them; else []."""
-        compile_metrics = getattr(self._trainer, "compile_metrics", None)
-        return list(compile_metrics.all_metrics) if compile_metrics is not None else []
-
-    @property
-    def metrics_names(self):
-        trainer = self._trainer
-        if trainer is None or getattr(trainer, "compile_metrics", None) is None:
-            return []
-        return trainer.compile_metrics.names
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -332,11 +363,29 @@ class Model(Layer):
         return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
 
 
+def _functional_arguments(first, second, kwargs):
+    """Whether Model.__init__ received Keras' functional arguments (inputs, outputs) rather than (name, trainable)."""
+    def symbolic(value):
+        return any(isinstance(leaf, SymbolicTensor) for leaf in flatten(value))
+
+    if "inputs" in kwargs and "outputs" in kwargs:
+        return True
+    return symbolic(first) and (symbolic(second) or "outputs" in kwargs)
+
+
+@functools.lru_cache(maxsize=None)
+def _functional_subclass(cls):
+    """`cls` with Functional among its bases (made once per class), for subclasses built from (inputs, outputs)."""
+    from nnkit.models.functional import Functional
+
+    return type(cls.__name__, (cls, Functional), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+
+
 def _on_backend(inputs, backend):
     """Inputs (an array, a list or a dict of arrays) as arrays of `backend`."""
     def convert(value):
-        if backend.is_array(value) and not backend.host_memory:
-            return value
+        if type(value) is Tracer or (backend.is_array(value) and not backend.host_memory):
+            return value  # a traced array (inside ops.value_and_grad on the tape) is already the backend's
         return backend.asarray(as_host_array(value, "inputs"))  # float data in floatx, as Keras casts inputs
 
     if isinstance(inputs, dict):

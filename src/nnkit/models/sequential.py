@@ -110,9 +110,11 @@ class Sequential(Functional):
         return [self._stack[-1].name] if self._stack else ["output"]
 
     def get_config(self):
+        from nnkit import dtype_policies
         from nnkit.layers.serialization import serialize
 
-        config = {"name": self.name, "trainable": self.trainable, "layers": []}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self.dtype_policy), "layers": []}
         if self._input is not None:
             config["layers"].append(serialize(self._input.node.layer))
         config["layers"] += [serialize(layer) for layer in self._stack]
@@ -122,7 +124,7 @@ class Sequential(Functional):
     def from_config(cls, config, custom_objects=None):
         from nnkit.layers.serialization import deserialize
 
-        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True), dtype=config.get("dtype"))
         for layer_config in config["layers"]:
             model.add(deserialize(layer_config, custom_objects))
         return model

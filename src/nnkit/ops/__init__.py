@@ -5,6 +5,7 @@ Each op accepts arrays of the active backend, Variables and (while nnkit's tape 
 from nnkit.ops.convolution import *  # noqa: F401,F403  (names listed in its __all__)
 from nnkit.ops.ctc import ctc_loss
 from nnkit.ops.creation import arange, convert_to_tensor, eye, full, ones, ones_like, zeros, zeros_like
+from nnkit.ops.gradients import grad, value_and_grad
 from nnkit.ops.linalg import matmul
 from nnkit.ops.math import (
     abs, add, cast, clip, cos, divide, equal, erf, exp, expm1, floor, greater, greater_equal, isfinite,

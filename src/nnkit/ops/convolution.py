@@ -5,13 +5,12 @@ Two primitives do the work, both channels-last with explicit padding pairs: `_co
 Their VJPs are each other plus the kernel gradient, all three kernels of the active backend; JAX
 differentiates its XLA convolution itself. channels_first inputs are transposed around them.
 """
-import numbers
-
 from nnkit.backends import active
 from nnkit.ops.conv_geometry import PADDINGS, conv_output_length, conv_padding, conv_transpose_padding
 from nnkit.ops.conv_geometry import conv_transpose_output_length
 from nnkit.ops.primitive import primitive
 from nnkit.ops.shape import reshape, transpose
+from nnkit.ops.spatial_arguments import padding_name, per_axis
 
 __all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
 
@@ -37,21 +36,6 @@ _conv_transpose.defvjp(
     lambda xp, g, out, x, kernel, output_shape, **geometry: active.backend.conv_kernel_grad(
         g, x, kernel.shape, **geometry),
 )
-
-
-def _tuple(value, rank, name):
-    """An int or a sequence of `rank` ints as a tuple of `rank` positive ints."""
-    values = (value,) * rank if isinstance(value, numbers.Integral) else tuple(value)
-    if len(values) != rank or not all(isinstance(v, numbers.Integral) and v > 0 for v in values):
-        raise ValueError(f"`{name}` must be a positive integer or {rank} positive integers, received {value!r}.")
-    return tuple(int(v) for v in values)
-
-
-def _padding_name(padding, allowed=PADDINGS):
-    name = padding.lower() if isinstance(padding, str) else padding
-    if name not in allowed:
-        raise ValueError(f"`padding` must be one of {list(allowed)}, received padding={padding!r}.")
-    return name
 
 
 class _ChannelsLast:
@@ -84,8 +68,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     rank = len(kernel.shape) - 2
     layout = _ChannelsLast(data_format, rank)
     x = layout.enter(inputs)
-    strides, dilation = _tuple(strides, rank, "strides"), _tuple(dilation_rate, rank, "dilation_rate")
-    padding = _padding_name(padding)
+    strides = per_axis(strides, rank, "strides", "conv")
+    dilation = per_axis(dilation_rate, rank, "dilation_rate", "conv")
+    padding = padding_name(padding, PADDINGS, "conv")
     if len(x.shape) != rank + 2:
         raise ValueError(f"conv: a kernel of shape {tuple(kernel.shape)} needs inputs of rank {rank + 2}, "
                          f"received shape {tuple(inputs.shape)}.")
@@ -107,8 +92,9 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     rank = len(kernel.shape) - 2
     layout = _ChannelsLast(data_format, rank)
     x = layout.enter(inputs)
-    strides, dilation = _tuple(strides, rank, "strides"), _tuple(dilation_rate, rank, "dilation_rate")
-    padding = _padding_name(padding, ("valid", "same"))
+    strides = per_axis(strides, rank, "strides", "conv_transpose")
+    dilation = per_axis(dilation_rate, rank, "dilation_rate", "conv_transpose")
+    padding = padding_name(padding, owner="conv_transpose")
     if output_padding is not None:
         output_padding = (output_padding,) * rank if isinstance(output_padding, int) else tuple(output_padding)
     if len(x.shape) != rank + 2 or x.shape[-1] != kernel.shape[-1]:

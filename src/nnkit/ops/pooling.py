@@ -3,16 +3,14 @@
 The forward is the backend's kernel (NumPy: strided slices per window offset; JAX: lax.reduce_window, which
 JAX differentiates itself); nnkit's tape uses the backend's backward kernels below.
 """
-import numbers
-
 from nnkit.backends import active
 from nnkit.config import image_data_format
 from nnkit.ops.primitive import primitive
+from nnkit.ops.spatial_arguments import padding_name, per_axis
 
 __all__ = ["average_pool", "max_pool"]
 
 _DATA_FORMATS = ("channels_last", "channels_first")
-_PADDINGS = ("valid", "same")
 
 
 def window_arguments(shape, pool_size, strides=None, padding="valid", data_format=None):
@@ -24,11 +22,9 @@ def window_arguments(shape, pool_size, strides=None, padding="valid", data_forma
     if rank < 1:
         raise ValueError(f"Pooling needs an input with a batch, a channels and at least one spatial axis; "
                          f"received an input of shape {tuple(shape)}.")
-    pool_size = _per_axis(pool_size, rank, "pool_size")
-    strides = pool_size if strides is None else _per_axis(strides, rank, "strides")
-    padding = str(padding).lower()
-    if padding not in _PADDINGS:
-        raise ValueError(f"padding must be 'valid' or 'same', received {padding!r}.")
+    pool_size = per_axis(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else per_axis(strides, rank, "strides")
+    padding = padding_name(padding)
     data_format = data_format or image_data_format()
     if data_format not in _DATA_FORMATS:
         raise ValueError(f"data_format must be 'channels_last' or 'channels_first', received {data_format!r}.")
@@ -37,14 +33,6 @@ def window_arguments(shape, pool_size, strides=None, padding="valid", data_forma
         raise ValueError(f"pool_size {pool_size} with padding='valid' is larger than the spatial axes of the "
                          f"input of shape {tuple(shape)}.")
     return {"pool_size": pool_size, "strides": strides, "padding": padding, "data_format": data_format}
-
-
-def _per_axis(value, rank, name):
-    values = (value,) * rank if isinstance(value, numbers.Integral) else tuple(value)
-    if len(values) != rank or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
-                                      for v in values):
-        raise ValueError(f"{name} must be a positive int or {rank} positive ints, received {value!r}.")
-    return tuple(int(v) for v in values)
 
 
 @primitive

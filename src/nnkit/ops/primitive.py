@@ -45,7 +45,7 @@ class Primitive:
         recording = _recording_now()
         if recording is not None:
             return _record(self, args, kwargs, recording)
-        values = [a._value if type(a) is Variable else a for a in args]
+        values = [a.value if type(a) is Variable else a for a in args]
         try:
             if self.everywhere:
                 return _active_now().backend.apply_with_rules(self, values, kwargs)

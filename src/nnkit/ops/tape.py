@@ -74,7 +74,7 @@ def record(prim, args, kwargs, recording):
     for i, arg in enumerate(args):
         kind = type(arg)
         if kind is Variable:
-            arg = arg._value
+            arg = arg.value
             kind = type(arg)
         if kind is Tracer:
             # Only arguments with a VJP rule are differentiated (a traced integer label fed to a loss has

@@ -1,11 +1,19 @@
 """Variable: a named, stateful handle on one backend array (a weight, a moving statistic, a counter).
 
 Ops accept a Variable wherever they accept an array and read its current value. Models run their
-pure train step by swapping traced values into variables for the duration of the call.
+pure train step by swapping traced values into variables for the duration of the call. Inside an
+AutocastScope (a layer with a mixed dtype policy, during its call) float variables read as the scope's dtype.
 """
+from contextvars import ContextVar
+
 import numpy as np
 
+from nnkit.dtype_policies.dtype_policy import FLOAT_DTYPES
 from nnkit.ops import operators
+
+# The Variables assigned while a gradient function runs ({id: variable}), or None: ops.value_and_grad gives
+# them their new values once the gradients are taken, so no traced value stays behind in a Variable.
+_assignment_log = ContextVar("nnkit_assignment_log", default=None)
 
 
 class Variable(operators.ArrayOperators):
@@ -31,9 +39,13 @@ class Variable(operators.ArrayOperators):
 
     @property
     def value(self):
-        """The current backend array itself, for computing with ops. Training steps may update it in place
-        (NumPy) or consume it (JAX donates the step's buffers): keep `numpy()` for a value that lasts."""
-        return self._value
+        """The current backend array itself, for computing with ops (cast to the dtype of an enclosing
+        AutocastScope when `autocast` and floating). Training steps may update it in place (NumPy) or consume it
+        (JAX donates the step's buffers): keep `numpy()` for a value that lasts."""
+        dtype = _autocast_dtype.get()
+        if dtype is None or not self.autocast:
+            return self._value
+        return _autocast(self._value, dtype)
 
     def assign(self, value):
         """Replace the value (inside a stateless call this records the new state); keeps shape and dtype."""
@@ -52,6 +64,9 @@ class Variable(operators.ArrayOperators):
         if value.dtype != self._value.dtype:
             value = cast(value, self._value.dtype)
         self._value = value
+        log = _assignment_log.get()
+        if log is not None:
+            log[id(self)] = self
 
     def assign_add(self, delta):
         """Add `delta` to the value (Keras' assign_add); returns the new value."""
@@ -84,7 +99,11 @@ class Variable(operators.ArrayOperators):
 
     @property
     def dtype(self):
-        return self._value.dtype
+        """The value's dtype, or the dtype reads are cast to inside an AutocastScope (as in Keras)."""
+        dtype = _autocast_dtype.get()
+        if dtype is None or not self.autocast or not _is_float(self._value.dtype):
+            return self._value.dtype
+        return dtype
 
     @property
     def ndim(self):
@@ -98,6 +117,44 @@ class Variable(operators.ArrayOperators):
 
     def __repr__(self):
         return f"<Variable '{self.path}' shape={self.shape} dtype={self.dtype}>"
+
+
+_autocast_dtype = ContextVar("nnkit_autocast_dtype", default=None)
+
+
+def _is_float(dtype):
+    return dtype in FLOAT_DTYPES
+
+
+def _autocast(value, dtype):
+    """`value` cast to `dtype` when it is a float array of another dtype (a differentiable cast)."""
+    if value.dtype == dtype or not _is_float(value.dtype):
+        return value
+    from nnkit.ops import cast
+
+    return cast(value, dtype)
+
+
+def autocast_dtype():
+    """The dtype float variables read as in this thread right now, or None outside any AutocastScope."""
+    return _autocast_dtype.get()
+
+
+class AutocastScope:
+    """Context: float Variables with `autocast=True` read as `dtype` (a NumPy dtype) inside the block; None turns
+    autocasting off. Per thread/context (a ContextVar), like the call context."""
+
+    __slots__ = ("dtype", "_token")
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __enter__(self):
+        self._token = _autocast_dtype.set(self.dtype)
+        return self
+
+    def __exit__(self, *exc):
+        _autocast_dtype.reset(self._token)
 
 
 def _initial_value(initializer, shape, dtype):
@@ -133,6 +190,33 @@ class Assigned:
         """The values the variables hold now (after the code in the block assigned to them)."""
         return [v._value for v in self.variables]
 
+    def assign(self, values):
+        """Give the variables `values` for the rest of the block."""
+        for variable, value in zip(self.variables, values):
+            variable._value = value
+
     def __exit__(self, *exc):
         for variable, value in zip(self.variables, self.saved):
             variable._value = value
+
+
+def logging_assignments():
+    """Whether an AssignmentLog is open in this thread (a stateful ops.value_and_grad is running)."""
+    return _assignment_log.get() is not None
+
+
+class AssignmentLog:
+    """Context: collect the Variables that `assign` changes inside the block (`variables`, first change first)."""
+
+    __slots__ = ("variables", "token")
+
+    def __enter__(self):
+        self.variables = {}
+        self.token = _assignment_log.set(self.variables)
+        return self
+
+    def __exit__(self, *exc):
+        _assignment_log.reset(self.token)
+        outer = _assignment_log.get()
+        if outer is not None:  # a gradient taken inside another one: the outer one sees these changes too
+            outer.update(self.variables)

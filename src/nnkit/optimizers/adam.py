@@ -2,20 +2,17 @@
 import math
 
 import nnkit.ops as ops
-from nnkit.optimizers.optimizer import Optimizer
+from nnkit.optimizers.adam_family import AdamFamily
 
 
-class Adam(Optimizer):
+class Adam(AdamFamily):
     """m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); p -= lr_t m / (sqrt(v) + eps), lr_t = lr sqrt(1-b2^t) / (1-b1^t);
     amsgrad divides by the running max of v. Also takes the base keywords (weight_decay, clipnorm, ..., name, `lr`)."""
 
     default_name = "adam"
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs)
         self.amsgrad = amsgrad
 
     @property
@@ -33,14 +30,13 @@ class Adam(Optimizer):
                       scratch=self._scratch)
 
     def _step_scalars(self, lr, step, state):
-        correction_1 = ops.subtract(1.0, ops.power(self.beta_1, step))
-        correction_2 = ops.subtract(1.0, ops.power(self.beta_2, step))
+        correction_1, correction_2 = self._bias_corrections(step)
         return (ops.divide(ops.multiply(lr, ops.sqrt(correction_2)), correction_1),), {}
 
     def _update_one(self, grad, param, slots, scalars):
         (lr_t,) = scalars
-        m = ops.add(slots["momentum"], ops.multiply(ops.subtract(grad, slots["momentum"]), 1 - self.beta_1))
-        v = ops.add(slots["velocity"], ops.multiply(ops.subtract(ops.square(grad), slots["velocity"]), 1 - self.beta_2))
+        m = self._momentum(grad, slots)
+        v = self._velocity(grad, slots)
         updated = {"momentum": m, "velocity": v}
         if self.amsgrad:
             v = updated["velocity_hat"] = ops.maximum(slots["velocity_hat"], v)
@@ -48,10 +44,4 @@ class Adam(Optimizer):
         return param, updated
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-            "amsgrad": self.amsgrad,
-        }
+        return {**super().get_config(), "amsgrad": self.amsgrad}

@@ -86,10 +86,16 @@ class LossScaleOptimizer(Optimizer):
         self.inner_optimizer.finalize_variable_values(variables)
 
     def get_config(self):
+        """Keras 3's config; the inner optimizer as Keras serializes it (module and registered name included), so
+        Keras can load a model compiled with loss scaling."""
         from nnkit.optimizers import serialize
+        from nnkit.saving.registry import registered_name
 
-        return {"name": self.name, "inner_optimizer": serialize(self.inner_optimizer),
-                "initial_scale": self.initial_scale, "dynamic_growth_steps": self.dynamic_growth_steps}
+        registered = registered_name(self.inner_optimizer)
+        inner = {"module": None if registered else "keras.optimizers", **serialize(self.inner_optimizer),
+                 "registered_name": registered}
+        return {"name": self.name, "inner_optimizer": inner, "initial_scale": self.initial_scale,
+                "dynamic_growth_steps": self.dynamic_growth_steps}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -98,3 +104,14 @@ class LossScaleOptimizer(Optimizer):
         config = dict(config)
         inner = config.pop("inner_optimizer")
         return cls(deserialize(inner, custom_objects) if isinstance(inner, dict) else inner, **config)
+
+
+def loss_scaled_for(policy, optimizer):
+    """`optimizer` (an instance or anything optimizers.get takes) wrapped in a LossScaleOptimizer when `policy`
+    is 'mixed_float16', as Keras 3's compile(auto_scale_loss=True) does: float16 gradients underflow unscaled."""
+    from nnkit.optimizers import get
+
+    optimizer = get(optimizer)
+    if policy.name != "mixed_float16" or optimizer is None or isinstance(optimizer, LossScaleOptimizer):
+        return optimizer
+    return LossScaleOptimizer(optimizer, name="loss_scale_optimizer")

@@ -321,8 +321,12 @@ class Optimizer:
                     f"Optimizer weight {index} has shape {tuple(like.shape)}; received shape {host.shape}."
                 )
             loaded.append(backend.asarray(host))
-        values = iter(loaded)
-        self.state = {
+        self.state = self._state_from_flat(loaded)
+
+    def _state_from_flat(self, values):
+        """A state dict shaped like the current one, filled from `variables`-ordered arrays."""
+        values = iter(values)
+        return {
             key: [next(values) for _ in self.state[key]] if isinstance(self.state[key], list) else next(values)
             for key in self._state_keys()
         }
@@ -352,6 +356,29 @@ class Optimizer:
         """tf.keras' form of apply: an iterable of (gradient, variable) pairs."""
         grads, variables = zip(*grads_and_vars)
         self.apply(list(grads), list(variables))
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """Keras 3's pure update for custom train steps: (new trainable values, new optimizer variables) from
+        the values of `variables` (flat, as that property lists them), the gradients and the trainable values;
+        the constraints of the compiled model's weights are applied after the update. Like fit's step it may
+        reuse its input buffers (updated in place on NumPy, donated under jax.jit)."""
+        if self.state is None:
+            raise ValueError("optimizer.stateless_apply(): build the optimizer first (optimizer.build(params), or "
+                             "let fit() build it) so that its variables exist.")
+        count = len(self.variables)
+        if len(optimizer_variables) != count or len(grads) != len(trainable_variables):
+            raise ValueError(f"optimizer.stateless_apply() needs {count} optimizer variables and one gradient per "
+                             f"trainable value; received {len(optimizer_variables)} optimizer variables, "
+                             f"{len(grads)} gradients and {len(trainable_variables)} trainable values.")
+        params, state = self.update(list(grads), self._state_from_flat(optimizer_variables), list(trainable_variables))
+        owner = None if self._model is None else self._model()
+        variables = owner.trainable_weights if owner is not None else []
+        if len(variables) == len(params):  # the compiled model's weights: their constraints, as in fit()
+            params = [p if v.constraint is None else v.constraint(p) for v, p in zip(variables, params)]
+        flat = []
+        for key in self._state_keys():
+            flat.extend(state[key] if isinstance(state[key], list) else [state[key]])
+        return params, flat
 
     def finalize_variable_values(self, variables):
         """With use_ema, overwrite the model's Variables with their moving averages (Keras calls this when

@@ -12,7 +12,7 @@ from nnkit.saving.safe_mode import safe_mode_scope
 _DEFAULT_VALUES = (None, False, {}, [])
 _KERAS_ONLY_DEFAULTS = {"renorm_momentum": 0.99}
 _DROPPED_KEYS = ("module", "registered_name", "shared_object_id", "build_config", "compile_config")
-_DTYPE_POLICIES = ("DTypePolicy", "FloatDTypePolicy")
+_DTYPE_POLICIES = ("DTypePolicy", "FloatDTypePolicy", "Policy")  # Policy: tf.keras 2's mixed precision
 # A functional model's graph: kept as graph_config writes and reads it (Keras 3's layout already).
 _GRAPH_KEYS = ("layers", "input_layers", "output_layers")
 
@@ -21,7 +21,7 @@ _GRAPH_KEYS = ("layers", "input_layers", "output_layers")
 def _families():
     """(Keras module, {class name: nnkit class}) for every kind of object a config may name."""
     import nnkit
-    from nnkit import constraints, initializers, losses, metrics, optimizers, regularizers
+    from nnkit import constraints, dtype_policies, initializers, losses, metrics, optimizers, regularizers
     from nnkit.layers.serialization import _registry
     from nnkit.optimizers import schedules
 
@@ -30,7 +30,7 @@ def _families():
 
     layer_classes = _registry()
     models = {name: cls for name, cls in layer_classes.items() if issubclass(cls, nnkit.Model)}
-    return [("keras", models), ("keras.layers", layer_classes), ("keras.initializers", classes(initializers)),
+    return [("keras", models), ("keras", classes(dtype_policies)), ("keras.layers", layer_classes), ("keras.initializers", classes(initializers)),
             ("keras.regularizers", classes(regularizers)), ("keras.constraints", classes(constraints)),
             ("keras.optimizers.schedules", classes(schedules)), ("keras.optimizers", classes(optimizers)),
             ("keras.losses", classes(losses)), ("keras.metrics", classes(metrics))]

@@ -50,15 +50,14 @@ def apply_mask(sample_weight, mask, dtype, reduction):
 
 
 class CompileLoss:
-    """Resolves `compile(loss=..., loss_weights=...)` against the model's outputs."""
+    """Resolves `compile(loss=..., loss_weights=...)` against the model's outputs. With no loss at all (a model
+    trained on its add_loss terms only, as Keras allows) the total is None."""
 
     def __init__(self, loss, loss_weights, output_names):
         self.output_names = list(output_names)
         self.losses = [_as_loss(item) for item in _per_output(loss, self.output_names, "loss")]
         weights = _per_output(1.0 if loss_weights is None else loss_weights, self.output_names, "loss_weights")
         self.weights = [1.0 if w is None else float(w) for w in weights]
-        if all(loss is None for loss in self.losses):
-            raise ValueError("compile() needs a loss for at least one output, e.g. loss='mse'.")
 
     @property
     def names(self):

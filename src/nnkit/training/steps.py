@@ -3,6 +3,7 @@
 Each is a function of (variable values, batch) that returns new values; nothing is mutated. On JAX
 they are compiled with jax.jit (train step buffers donated); on eager backends they run as they are.
 """
+from nnkit.distribution.replicas import Replicas
 from nnkit.layers.call_context import CallContext
 from nnkit.ops import add, cast, sum as ops_sum, take
 from nnkit.ops.variable import Assigned
@@ -12,9 +13,10 @@ from nnkit.training.compile_loss import apply_mask
 class StepFunctions:
     """predict_step for a built model; train_step and test_step once loss, metrics and optimizer are known."""
 
-    def __init__(self, model, backend, jit=True):
+    def __init__(self, model, backend, jit=True, replicas=None):
         self.model = model
         self.backend = backend
+        self.replicas = replicas or Replicas()  # the distribution seam: reduces gradients, state and metrics
         self.compile = backend.jit if jit else (lambda fn, donate_argnums=(): fn)
         self.trainable = model.trainable_weights
         self.non_trainable = model.non_trainable_weights
@@ -49,10 +51,12 @@ class StepFunctions:
     def _total_loss(self, params, y, outputs, sample_weight, added, masks):
         """(compiled loss + weight regularization + losses added by layers, the per-output losses)."""
         loss, output_losses = self.compile_loss(y, outputs, sample_weight, masks)
-        for index, regularizer in self.regularized:
-            loss = add(loss, regularizer(params[index]))
-        for extra in added:
-            loss = add(loss, extra)
+        terms = [regularizer(params[index]) for index, regularizer in self.regularized] + list(added)
+        if loss is None and not terms:
+            raise ValueError(f"No loss to compute for model '{self.model.name}': compile() was given no loss and "
+                             f"no layer added one (add_loss, regularizers). Pass e.g. compile(loss='mse').")
+        for term in terms:
+            loss = term if loss is None else add(loss, term)
         return loss, output_losses
 
     def _differentiated(self, loss, opt_state):
@@ -71,8 +75,11 @@ class StepFunctions:
         count = outputs[0].shape[0] if valid is None else ops_sum(valid)
         with Assigned(self.metric_variables, metric_values) as scope:
             self.compile_metrics.update(y, outputs, sample_weight, loss, output_losses, count, masks)
-            logs = self.compile_metrics.results()
-            return scope.current(), logs
+            updated = scope.current()
+            reduced = self.replicas.reduce_metrics(metric_values, updated)
+            if reduced is not updated:  # other processes' updates added in
+                scope.assign(reduced)
+            return reduced, self.compile_metrics.results()
 
     def _split_key(self, key):
         if not self.uses_randomness:
@@ -90,9 +97,14 @@ class StepFunctions:
             return self._differentiated(loss, opt_state), (loss, outputs, new_state, output_losses, masks)
 
         (_, (loss, outputs, state, output_losses, masks)), grads = self.backend.value_and_grad(loss_fn)(params)
+        local_count = outputs[0].shape[0] if valid is None else ops_sum(valid)
+        grads = self.replicas.reduce_gradients(grads, local_count, None)
+        state = self.replicas.reduce_state(state)
         params, opt_state = self.optimizer.update(grads, opt_state, params)
         if self.constrained:
             params = self._apply_constraints(params)
+        params = self.replicas.keep_placement(self.trainable, params)
+        state = self.replicas.keep_placement(self.non_trainable, state)
         metric_values, logs = self._update_metrics(metric_values, y, outputs, sample_weight, loss, output_losses,
                                                    masks, valid)
         return params, state, opt_state, metric_values, key, logs

@@ -8,6 +8,7 @@ import numpy as np
 from nnkit import optimizers as optimizers_module
 from nnkit.backends import active
 from nnkit.callbacks import CallbackList
+from nnkit.distribution.active import distribution as default_distribution
 from nnkit.layers.normalization.batch_normalization import BatchNormalization
 from nnkit.layers.symbolic import flatten
 from nnkit.ops import stack
@@ -28,13 +29,28 @@ from nnkit.tree import map_structure, signature
 RESIDENT_LIMIT_BYTES = 4 * 2**30
 
 
+def _ends_job_on_error(loop):
+    """A loop (fit, evaluate, predict) whose error in one process of a distributed job ends every process
+    (replicas.fail) instead of leaving the others waiting in a collective."""
+    @functools.wraps(loop)
+    def run(self, *args, **kwargs):
+        try:
+            return loop(self, *args, **kwargs)
+        except Exception as error:
+            self.replicas.fail(error)
+
+    return run
+
+
 class Trainer:
     """The compiled state of a model: backend, optimizer, loss, metrics and the step functions."""
 
     def __init__(self, model, backend, optimizer, loss, loss_weights, metrics, jit=True, weighted_metrics=None,
-                 steps_per_execution=1):
+                 steps_per_execution=1, distribution=None):
         self.model = model
         self.backend = backend
+        # The distribution seam: where weights and batches live, how replicas combine (nnkit.distribution).
+        self.replicas = backend.replicas(default_distribution() if distribution is None else distribution)
         self.jit = jit
         self.steps_per_execution = _checked_steps_per_execution(steps_per_execution)
         self.optimizer = None if optimizer is None else optimizers_module.get(optimizer)
@@ -51,7 +67,15 @@ class Trainer:
         """Build the model (from the first two samples of `x`, for deferred shapes) and its predict function."""
         if self.steps is None:
             self.model._build_for_inputs([a[:2] for a in x])
-            self.steps = StepFunctions(self.model, self.backend, self.jit)
+            self.steps = StepFunctions(self.model, self.backend, self.jit, self.replicas)
+            self._place_weights()
+
+    def _place_weights(self):
+        """Start every process from process 0's weights, placed where the distribution keeps them."""
+        variables = self.model.weights
+        for variable, value in zip(variables, self.replicas.broadcast([v._value for v in variables])):
+            variable._value = value
+        self.replicas.place_weights(variables)
 
     def _ensure_training(self, x, y):
         """Also build loss, metrics (now that target shapes are known), optimizer state and train/test steps."""
@@ -85,12 +109,19 @@ class Trainer:
     def reset_metrics(self):
         self.metric_values = list(self.metric_initial)
 
+    def requires_targets(self, call):
+        """Whether `call` ('fit()', 'evaluate()', ...) needs targets y: the compiled loss does."""
+        return True
+
     # --- single steps ---------------------------------------------------------------------------------
     def _device(self, arrays):
         """Batch arrays as the step functions take them: backend arrays, or host arrays left for the
         compiled step to copy in its own dispatch."""
         backend = self.backend
-        if arrays is None or (self.jit and backend.jit_takes_host_arrays):
+        if arrays is None:
+            return arrays
+        arrays = self.replicas.place_batch(arrays)
+        if self.jit and backend.jit_takes_host_arrays:
             return arrays
         return [a if backend.is_array(a) else backend.asarray(a) for a in arrays]
 
@@ -144,7 +175,7 @@ class Trainer:
     def resident(self, data):
         """The training arrays uploaded to the device once per fit, or None where the backend computes in
         host memory already or the data is too large to keep on the device."""
-        if self.backend.host_memory or data.nbytes > RESIDENT_LIMIT_BYTES:
+        if self.backend.host_memory or not self.replicas.single_device or data.nbytes > RESIDENT_LIMIT_BYTES:
             return None
         upload = self.backend.asarray
         return ([upload(a) for a in data.x], [upload(a) for a in data.y],
@@ -157,7 +188,8 @@ class Trainer:
 
         With resident data the epoch's sample order goes to the device once, as a matrix with one batch
         per row, and the row counter stays on the device: no step waits for a copy from the host."""
-        group = self.steps_per_execution if self.jit and not self.backend.uses_tape else 1
+        group = (self.steps_per_execution if self.jit and not self.backend.uses_tape and self.replicas.single_device
+                 else 1)
         if resident is not None:
             yield from self._resident_steps(data, resident, batch_size, shuffle, rng, group, limit)
             return
@@ -165,7 +197,7 @@ class Trainer:
             batches = data.epoch()  # its adapter stops at steps_per_epoch, then ends the epoch (on_epoch_end)
         else:
             batches = (self.padded(*data.batch(index), batch_size, True)
-                       for index in itertools.islice(data.indices(batch_size, shuffle, rng), limit))
+                       for index in itertools.islice(self._batch_indices(data, batch_size, shuffle, rng), limit))
         pending = []
         for step, batch in enumerate(batches):
             if group > 1 and batch[3] is None:
@@ -228,7 +260,7 @@ class Trainer:
         steps, backend = self.steps, self.backend
         params = [v._value for v in steps.trainable]
         state = [v._value for v in steps.non_trainable]
-        sample_weight = None if sample_weight is None else backend.asarray(sample_weight)
+        sample_weight = None if sample_weight is None else self._device([sample_weight])[0]
         self.metric_values, logs, *new_state = steps.test(params, state, self.metric_values, self._device(x),
                                                           self._device(y), sample_weight, *self._padding_mask(valid))
         if new_state:
@@ -320,9 +352,10 @@ class Trainer:
         return data
 
     # --- loops ---------------------------------------------------------------------------------------------
+    @_ends_job_on_error
     def fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-            sample_weight, class_weight, initial_epoch, validation_batch_size, validation_freq, steps_per_epoch=None,
-            validation_steps=None):
+             sample_weight, class_weight, initial_epoch, validation_batch_size, validation_freq, steps_per_epoch=None,
+             validation_steps=None):
         model = self.model
         input_checks.check_fit_arguments(epochs, initial_epoch, validation_freq)
         rng = host_rng()
@@ -331,7 +364,7 @@ class Trainer:
             input_checks.check_class_weight(class_weight)
         data = self.stream(x, y, sample_weight, steps_per_epoch, shuffle, rng, "fit()", True, class_weight)
         if data is None:
-            if y is None:
+            if y is None and self.requires_targets("fit()"):
                 raise ValueError("fit() needs targets: call fit(x, y) with y for the compiled loss.")
             data = self.data(x, y, sample_weight)
         elif validation_split:
@@ -351,7 +384,8 @@ class Trainer:
                 if isinstance(arrays, ArrayData):
                     self.check_values(arrays)
             steps_per_epoch = _at_most(data.steps(batch_size), steps_per_epoch)
-            callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+            callback_list = CallbackList(callbacks, add_history=True,
+                                         add_progbar=verbose != 0 and self.replicas.is_chief, model=model,
                                          verbose=verbose, epochs=epochs, steps=steps_per_epoch)
             model.stop_training = False
             resident = self.resident(data) if isinstance(data, ArrayData) else None
@@ -389,14 +423,14 @@ class Trainer:
         if not data_adapters.is_stream(x):
             return None
         adapter = data_adapters.get_data_adapter(x, y, sample_weight, steps, shuffle, rng, call)
-        needs_targets = call != "predict()"
+        needs_targets = call != "predict()" and self.requires_targets(call)
 
         def convert(raw):
             xb, yb, swb = data_adapters.unpack_batch(raw, adapter.name)
             if needs_targets and yb is None:
                 raise ValueError(f"{call} needs targets, but {adapter.name} yielded a batch without them: yield "
                                  f"(x, y) or (x, y, sample_weight) tuples.")
-            if not needs_targets:
+            if call == "predict()" or yb is None:
                 return self.data(xb, call=call)
             return self.data(xb, yb, swb, class_weight, call=call)
 
@@ -425,12 +459,22 @@ class Trainer:
                              "generator, a PyDataset or a DataLoader.")
         return self.data(*parts, call=call)
 
-    def batches(self, data, batch_size, training=False, steps=None):
+    def _batch_indices(self, data, batch_size, shuffle=False, rng=None):
+        """Each global batch's sample indices for this process: the whole batch, or in a multi-process job this
+        process's share of it."""
+        self.replicas.check_batch_size(batch_size)
+        if self.replicas.process_count == 1:
+            return data.indices(batch_size, shuffle, rng)
+        return (row for rows in data.index_rows(batch_size, shuffle, rng) for row in self.replicas.local_rows(rows))
+
+    def batches(self, data, batch_size, training=False, steps=None, whole=False):
         """(x, y, sample_weight, valid) batches in order: a stream's epoch, or in-memory data's (the first
-        `steps` of them, if given), short ones padded."""
+        `steps` of them, if given), short ones padded; this process's share of each, or with `whole` (predict)
+        every row."""
         if isinstance(data, BatchStream):
             return data.epoch()
-        indices = itertools.islice(data.indices(batch_size), steps)
+        indices = data.indices(batch_size) if whole else self._batch_indices(data, batch_size)
+        indices = itertools.islice(indices, steps)
         return (self.padded(*data.batch(index), batch_size, training) for index in indices)
 
     def _evaluate_data(self, data, batch_size, callbacks, verbose, own_progbar=True, callback_list=None, limit=None):
@@ -438,7 +482,8 @@ class Trainer:
         callback list, whose callbacks get the on_test_* calls as in Keras."""
         steps = _at_most(data.steps(batch_size), limit)
         if callback_list is None:
-            callback_list = CallbackList(callbacks, add_history=False, add_progbar=own_progbar and verbose != 0,
+            callback_list = CallbackList(callbacks, add_history=False,
+                                         add_progbar=own_progbar and verbose != 0 and self.replicas.is_chief,
                                          model=self.model, verbose=verbose, epochs=1, steps=steps)
         saved_metrics = self.metric_values
         self.reset_metrics()
@@ -453,11 +498,12 @@ class Trainer:
         self.metric_values = saved_metrics
         return logs
 
+    @_ends_job_on_error
     def evaluate(self, x, y, batch_size, verbose, sample_weight, callbacks, steps=None):
         x, y, sample_weight = data_adapters.unpack_tuple_data(x, y, sample_weight, "evaluate(x=...)")
         data = self.stream(x, y, sample_weight, steps, False, None, "evaluate()", False)
         if data is None:
-            if y is None:
+            if y is None and self.requires_targets("evaluate()"):
                 raise ValueError("evaluate() needs targets: call evaluate(x, y) with y for the compiled loss.")
             data = self.data(x, y, sample_weight, call="evaluate()")
         with active.using(self.backend):
@@ -467,15 +513,17 @@ class Trainer:
                 self.check_values(data)
             return self._evaluate_data(data, batch_size, callbacks, verbose, limit=steps)
 
+    @_ends_job_on_error
     def predict(self, x, batch_size, verbose, callbacks, steps=None):
         data = self.stream(x, None, None, steps, False, None, "predict()", False) or self.data(x, call="predict()")
         with active.using(self.backend):
             self._ensure_model((data.first() if isinstance(data, BatchStream) else data).x)
-            callback_list = CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self.model,
+            callback_list = CallbackList(callbacks, add_history=False,
+                                         add_progbar=verbose != 0 and self.replicas.is_chief, model=self.model,
                                          verbose=verbose, epochs=1, steps=_at_most(data.steps(batch_size), steps))
             callback_list.on_predict_begin()
             batches = []
-            for step, (xb, _, _, valid) in enumerate(self.batches(data, batch_size, steps=steps)):
+            for step, (xb, _, _, valid) in enumerate(self.batches(data, batch_size, steps=steps, whole=True)):
                 callback_list.on_predict_batch_begin(step)
                 outputs = self.predict_batch(xb)
                 count = len(xb[0]) if valid is None else int(valid.sum())

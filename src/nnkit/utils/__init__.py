@@ -4,6 +4,7 @@ import numpy as np
 
 from nnkit.naming import reset_names
 from nnkit.random import set_random_seed
+from nnkit.training.data_adapters.batch_structure import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from nnkit.utils.plot_history import plot_history
 from nnkit.utils.plot_model import model_to_dot, plot_model
 from nnkit.utils.py_dataset import PyDataset
@@ -26,4 +27,4 @@ def clear_session():
 
 
 __all__ = ["set_random_seed", "to_categorical", "clear_session", "PyDataset", "Sequence", "plot_history", "plot_model",
-           "model_to_dot"]
+           "model_to_dot", "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]

@@ -14,7 +14,6 @@ class AdditiveAttention(Attention):
         self.scale = (self.add_weight((input_shape[0][-1],), "glorot_uniform", name="scale")
                       if self.use_scale else None)
         self.concat_score_weight = None
-        self.built = True
 
     def _calculate_scores(self, query, key):
         features = ops.tanh(ops.add(ops.expand_dims(query, -2), ops.expand_dims(key, -3)))

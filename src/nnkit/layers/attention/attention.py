@@ -32,7 +32,6 @@ class Attention(Layer):
         self.scale = self.add_weight((), "ones", name="scale") if self.use_scale else None
         self.concat_score_weight = (self.add_weight((), "ones", name="concat_score_weight")
                                     if self.score_mode == "concat" else None)
-        self.built = True
 
     def _check_shapes(self, shapes, mask=None):
         """[query, value(, key)] shapes of rank >= 3 whose key and value lengths, and query and key depths (for

@@ -31,7 +31,6 @@ class HeadProjection(Layer):
                                       regularizer=self.regularizers[0], constraint=self.constraints[0], name="kernel")
         self.bias = (self.add_weight(self.projected_shape, self.initializers[1], regularizer=self.regularizers[1],
                                      constraint=self.constraints[1], name="bias") if self.use_bias else None)
-        self.built = True
 
     def call(self, inputs):
         leading = tuple(inputs.shape[:-self.input_axes])

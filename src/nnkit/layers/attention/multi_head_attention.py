@@ -109,7 +109,6 @@ class MultiHeadAttention(Layer):
         scores_rank = projected_rank + len(self._attention_axes) - 1
         self._softmax = Softmax(axis=tuple(range(scores_rank - len(self._attention_axes), scores_rank)),
                                 dtype=self.dtype)
-        self.built = True
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):

@@ -34,7 +34,6 @@ class Merge(Layer):
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)
-        self.built = True
 
     def _check_inputs(self, shapes, sources=None):
         """Check every call, not only the first: a built merge layer may be called on other shapes."""

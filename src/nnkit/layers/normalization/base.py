@@ -88,6 +88,12 @@ class Normalization(Layer):
         self.input_spec = InputSpec(ndim=rank, axes=dict(zip(axes, sizes)))
         return sizes
 
+    @staticmethod
+    def _in_float32(inputs):
+        """Half-precision inputs as float32: statistics of float16 activations overflow, so under a mixed dtype
+        policy the normalization computes in float32 (as Keras does); the layer's output is cast back."""
+        return ops.cast(inputs, "float32") if inputs.dtype.name in ("float16", "bfloat16") else inputs
+
     def _broadcast(self, value, dtype):
         """A statistic or weight (or None) in the input's dtype, shaped to broadcast against the input."""
         if value is None:
@@ -100,10 +106,10 @@ class Normalization(Layer):
         """gamma (when scaling) then beta (when centering): Keras' order of the trainable weights."""
         if self.scale if with_gamma is None else with_gamma:
             self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint, name="gamma")
+                                         constraint=self.gamma_constraint, autocast=False, name="gamma")
         if self.center if with_beta is None else with_beta:
             self.beta = self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint, name="beta")
+                                        constraint=self.beta_constraint, autocast=False, name="beta")
 
     def compute_output_shape(self, input_shape):
         checked_axes(self._label, self.axis, input_shape)

@@ -38,20 +38,23 @@ class BatchNormalization(Normalization):
         sizes = self._weight_shape(input_shape)
         self._reduction_axes = tuple(a for a in range(len(input_shape)) if a not in self._axes)
         self._add_gamma_and_beta(sizes)
-        self.moving_mean = self.add_weight(sizes, self.moving_mean_initializer, trainable=False, name="moving_mean")
+        self.moving_mean = self.add_weight(sizes, self.moving_mean_initializer, trainable=False, autocast=False,
+                                           name="moving_mean")
         self.moving_variance = self.add_weight(sizes, self.moving_variance_initializer, trainable=False,
-                                               name="moving_variance")
+                                               autocast=False, name="moving_variance")
         if self.renorm:
             def moving_stddev_initializer(shape, dtype=None):
                 return np.sqrt(self.moving_variance_initializer(shape, dtype=dtype))
 
-            self.moving_stddev = self.add_weight(sizes, moving_stddev_initializer, trainable=False,
+            self.moving_stddev = self.add_weight(sizes, moving_stddev_initializer, trainable=False, autocast=False,
                                                  name="moving_stddev")
-            self.renorm_mean = self.add_weight(sizes, self.moving_mean_initializer, trainable=False, name="renorm_mean")
-            self.renorm_stddev = self.add_weight(sizes, moving_stddev_initializer, trainable=False,
+            self.renorm_mean = self.add_weight(sizes, self.moving_mean_initializer, trainable=False, autocast=False,
+                                               name="renorm_mean")
+            self.renorm_stddev = self.add_weight(sizes, moving_stddev_initializer, trainable=False, autocast=False,
                                                  name="renorm_stddev")
 
     def call(self, inputs, training=None, mask=None):
+        inputs = self._in_float32(inputs)
         gamma, beta = self.gamma, self.beta
         if training and self.trainable:
             mean, variance = self._moments(inputs, mask)

@@ -43,6 +43,7 @@ class GroupNormalization(Normalization):
         self._add_gamma_and_beta((channels,))
 
     def call(self, inputs):
+        inputs = self._in_float32(inputs)
         shape = tuple(inputs.shape)
         (axis,) = self._axes
         grouped = ops.reshape(inputs, shape[:axis] + (self.groups, shape[axis] // self.groups) + shape[axis + 1:])

@@ -23,6 +23,7 @@ class LayerNormalization(Normalization):
                                  with_beta=self.center and not self.rms_scaling)
 
     def call(self, inputs):
+        inputs = self._in_float32(inputs)
         mean, variance = ops.moments(inputs, self._axes, keepdims=True)
         gamma, beta = (self._broadcast(v, inputs.dtype) for v in (self.gamma, self.beta))
         return normalize(inputs, None if self.rms_scaling else mean, variance, gamma, beta, self.epsilon)

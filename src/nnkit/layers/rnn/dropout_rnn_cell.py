@@ -1,11 +1,10 @@
 """The shared part of the built-in recurrent cells: weights and their settings, dropout masks drawn once per
 sequence, and a step split in two, so that a layer projects every time step's input with one matmul."""
-import numbers
-
 from nnkit import activations, constraints, initializers, ops, regularizers
 from nnkit.backends import active
 from nnkit.layers import call_context
 from nnkit.layers.layer import Layer
+from nnkit.layers.positive_integer import positive_integer
 
 
 class DropoutRNNCell(Layer):
@@ -24,10 +23,7 @@ class DropoutRNNCell(Layer):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
                  **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"{type(self).__name__} '{self.name}': units must be a positive integer, "
-                             f"received {units!r}.")
-        self.units = int(units)
+        self.units = positive_integer(f"{type(self).__name__} '{self.name}'", "units", units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)

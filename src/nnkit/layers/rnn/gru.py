@@ -25,7 +25,6 @@ class GRUCell(DropoutRNNCell):
     def build(self, input_shape):
         self._add_kernels(input_shape[-1])
         self._add_bias((2, 3 * self.units) if self.reset_after else (3 * self.units,))
-        self.built = True
 
     def _input_bias(self):
         if self.bias is None or not self.reset_after:

@@ -22,7 +22,6 @@ class LSTMCell(DropoutRNNCell):
     def build(self, input_shape):
         self._add_kernels(input_shape[-1])
         self._add_bias((4 * self.units,), self._forget_bias_initializer() if self.unit_forget_bias else None)
-        self.built = True
 
     def _forget_bias_initializer(self):
         """The bias initializer with ones for the forget gate's block (Keras' unit_forget_bias)."""

@@ -48,7 +48,6 @@ class RNN(Layer):
         step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build(step_shape)
-            self.cell.built = True
         if self.stateful:
             batch = sequences_shape[0]
             if batch is None:
@@ -59,7 +58,6 @@ class RNN(Layer):
                 self.add_weight((batch, size), "zeros", trainable=False, name=f"rnn_state_{i}")
                 for i, size in enumerate(flatten(self.state_size))]
             self.states = pack_like(self._state_structure(), self._state_variables)
-        self.built = True
 
     def _state_structure(self):
         """state_size as a list (of lists, for stacked cells): the nesting of the states."""

@@ -14,7 +14,6 @@ class SimpleRNNCell(DropoutRNNCell):
     def build(self, input_shape):
         self._add_kernels(input_shape[-1])
         self._add_bias((self.units,))
-        self.built = True
 
     def recur(self, projected, states, recurrent_mask=None):
         h = self.activation(ops.add(projected, self._recurrent_product(states[0], recurrent_mask)))

@@ -30,9 +30,7 @@ class StackedRNNCells(Layer):
         for cell in self.cells:
             if isinstance(cell, Layer) and not cell.built:
                 cell.build(input_shape)
-                cell.built = True
             input_shape = (input_shape[0], getattr(cell, "output_size", None) or _first_size(cell.state_size))
-        self.built = True
 
     def get_initial_state(self, batch_size):
         return [cell.get_initial_state(batch_size) for cell in self.cells]

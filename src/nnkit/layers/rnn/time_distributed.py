@@ -26,8 +26,6 @@ class TimeDistributed(Layer):
         self._check_rank(input_shape)
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
-            self.layer.built = True
-        self.built = True
 
     def call(self, inputs, training=False):
         shape = tuple(inputs.shape)

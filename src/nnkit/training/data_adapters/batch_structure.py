@@ -21,3 +21,23 @@ def unpack_tuple_data(x, y, sample_weight, call):
     if y is None and sample_weight is None and isinstance(x, tuple) and len(x) in (2, 3):
         return unpack_batch(x, call)
     return x, y, sample_weight
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The `data` a custom train_step receives (Keras 3's packing): `x` alone when there is no y (a list or
+    tuple x as `(x,)`), else `(x, y)` or `(x, y, sample_weight)`."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """(x, y, sample_weight) of a custom step's `data`, with None for what it lacks (Keras 3's utility)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if not 1 <= len(data) <= 3:
+        raise ValueError(f"unpack_x_y_sample_weight: data must be x, (x,), (x, y) or (x, y, sample_weight); "
+                         f"received a tuple of {len(data)} items.")
+    return data + (None,) * (3 - len(data))
