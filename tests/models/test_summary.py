@@ -1,10 +1,13 @@
 """model.summary(): Keras' table (model name, header, one row per layer with its output shape and parameter
 count, Total/Trainable/Non-trainable lines) with the parameter counts Keras gives for the same models."""
+import itertools
 import re
 
 import numpy as np
 import pytest
 
+import nnkit
+from layer_checks import keras_or_skip
 from nnkit import layers
 from nnkit.layers import Dense, Input
 from nnkit.models import Sequential
@@ -122,3 +125,65 @@ def test_summary_of_a_model_built_from_data(backend):
     model(np.zeros((3, 5), "float32"))
     rows = _rows(_summary_lines(model))
     assert rows == {"first": ("Dense", "(None, 4)", 24), "second": ("Dense", "(None, 2)", 10)}
+
+
+# --- the Connected-to column, where Keras 3 shows it ----------------------------------------------------------
+def _chain(api):
+    inputs = api.Input((4,), name="x")
+    return api.Model(inputs, api.layers.Dense(2, name="o")(api.layers.Dense(8, name="h")(inputs)), name="chain")
+
+
+def _chain_with_two_outputs(api):
+    inputs = api.Input((4,), name="x")
+    hidden = api.layers.Dense(8, name="h")(inputs)
+    return api.Model(inputs, [hidden, api.layers.Dense(2, name="o")(hidden)], name="chain2")
+
+
+def _branches(api):
+    inputs = api.Input((4,), name="x")
+    added = api.layers.Add(name="add")([api.layers.Dense(8, name="a")(inputs), api.layers.Dense(8, name="b")(inputs)])
+    return api.Model(inputs, added, name="branches")
+
+
+def _shared_layer(api):
+    inputs, shared = api.Input((4,), name="x"), api.layers.Dense(4, name="twice")
+    return api.Model(inputs, shared(shared(inputs)), name="shared")
+
+
+def _keras_columns(model):
+    """(header, {layer: Connected-to cell}) of Keras 3's boxed table."""
+    lines = []
+    model.summary(print_fn=lambda line, line_break=False: lines.append(line))
+    text = "\n".join(lines).splitlines()
+    header = [cell.strip() for cell in next(line for line in text if "Layer (type)" in line).split("┃")[1:-1]]
+    connected, layer = {}, None
+    for line in text:
+        row = [cell.strip() for cell in line.split("│")[1:-1]]
+        if len(row) == 4:  # a long cell wraps onto rows with an empty first column
+            layer = row[0].split()[0] if row[0] else layer
+            if row[3] and row[3] != "-":
+                connected[layer] = f"{connected[layer]} {row[3]}" if layer in connected else row[3]
+    return header, connected
+
+
+def _nnkit_columns(model):
+    """(header, {layer: comma-joined Connected-to links}) of nnkit's table."""
+    lines = _summary_lines(model)
+    header_line = lines[2]
+    header = re.split(r"\s{2,}", header_line.strip())
+    connected, layer = {}, None
+    if "Connected to" in header:
+        column = header_line.index("Connected to")
+        for line in itertools.takewhile(lambda line: set(line) != {"="}, lines[4:]):
+            if re.match(r"^ \S+ \(", line):
+                layer = line.split()[0]
+            link = line[column:].strip()
+            if link and layer:
+                connected[layer] = f"{connected[layer]}, {link}" if layer in connected else link
+    return header, connected
+
+
+@pytest.mark.parametrize("build", [_chain, _chain_with_two_outputs, _branches, _shared_layer])
+def test_connected_to_column_appears_where_keras_shows_it(build):
+    keras = keras_or_skip()
+    assert _nnkit_columns(build(nnkit)) == _keras_columns(build(keras))

@@ -7,7 +7,7 @@ import pytest
 
 import conv_reference as ref
 from gradcheck import Case, backend_params, check_forward, check_gradients, conformance_tests
-from nnkit import ops
+from nnkit import config, ops
 from nnkit.backends import available_backends, get_backend
 
 RNG = np.random.default_rng(7)
@@ -75,6 +75,21 @@ def test_channels_first_transposed_convolution_equals_channels_last(float64):
     check_forward(lambda a, k: ops.conv_transpose(a, k, data_format="channels_first", **options),
                   lambda a, k: np.moveaxis(ref.conv_transpose(np.moveaxis(a, 1, -1), k, **options), -1, 1),
                   np.moveaxis(x, -1, 1), kernel)
+
+
+@pytest.fixture
+def channels_first_configured():
+    previous = config.image_data_format()
+    config.set_image_data_format("channels_first")
+    yield
+    config.set_image_data_format(previous)
+
+
+def test_data_format_none_is_the_configured_image_data_format(float64, channels_first_configured):
+    x, kernel = np.moveaxis(_normal(2, 5, 4, 3), -1, 1), _normal(3, 2, 3, 4)
+    np.testing.assert_allclose(np.asarray(ops.conv(x, kernel)),
+                               np.asarray(ops.conv(x, kernel, data_format="channels_first")), rtol=1e-12)
+    assert tuple(ops.depthwise_conv(x, _normal(3, 2, 3, 2)).shape) == (2, 6, 3, 3)
 
 
 # --- the backend kernels: gradients are adjoints of the forward -------------------------------------------

@@ -70,3 +70,34 @@ def test_keras_archives_load_both_ways_with_optimizer_state(tmp_path):
     for a, b in zip(back.optimizer.state["momentum"], ours_momenta):
         np.testing.assert_array_equal(np.asarray(a), b)
     np.testing.assert_allclose(back.predict(X, verbose=0), np.asarray(theirs(X)), rtol=1e-5, atol=1e-6)
+
+
+def test_loss_scale_optimizer_state_loads_both_ways(tmp_path):
+    # Keras stores the wrapper's own iteration and learning rate (unused), step counter and scale, then the
+    # inner Adam's variables; growth every 2 steps makes the counter and the scale differ from their start.
+    keras = keras_or_skip()
+    ours = nnkit.Sequential([nnkit.Input((4,)), nnkit.layers.Dense(2)])
+    ours.compile(optimizer=nnkit.optimizers.LossScaleOptimizer(nnkit.optimizers.Adam(0.01), dynamic_growth_steps=2),
+                 loss="mse")
+    ours.fit(X[:12], Y[:12], batch_size=4, epochs=1, shuffle=False, verbose=0)
+    ours.save(tmp_path / "nnkit.keras")
+
+    theirs = keras.models.load_model(tmp_path / "nnkit.keras")
+    assert int(theirs.optimizer.step_counter.numpy()) == 1 and float(theirs.optimizer.dynamic_scale.numpy()) == 2.0**16
+    assert int(theirs.optimizer.iterations.numpy()) == 3
+    for name in ("momentum", "velocity"):
+        keras_slots = [v.numpy() for v in theirs.optimizer.variables if v.path.endswith(f"_{name}")]
+        assert len(keras_slots) == 2
+        for a, b in zip(keras_slots, ours.optimizer.state[name]):
+            np.testing.assert_array_equal(a, np.asarray(b))
+
+    theirs.optimizer.step_counter.assign(0)
+    theirs.optimizer.dynamic_scale.assign(8.0)
+    theirs.optimizer.iterations.assign(5)
+    theirs.save(tmp_path / "keras.keras")
+    back = nnkit.models.load_model(tmp_path / "keras.keras")
+    state = back.optimizer.state
+    assert int(state["step_counter"]) == 0 and float(state["dynamic_scale"]) == 8.0 and back.optimizer.iterations == 5
+    for name in ("momentum", "velocity"):
+        for a, b in zip(state[name], ours.optimizer.state[name]):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -80,14 +80,8 @@ class Model(StepMethods, Layer):
                 return layer
         raise ValueError(f"No layer named '{name}' in model '{self.name}'. Layers: {[l.name for l in self.layers]}.")
 
-    def _all_layers(self):
-        """Every layer inside this model, recursively."""
-        for layer in self._sublayers:
-            yield layer
-            yield from Model._all_layers(layer)
-
     def _uses_randomness(self):
-        return any(getattr(layer, "uses_randomness", False) for layer in self._all_layers())
+        return any(getattr(layer, "uses_randomness", False) for layer in self._nested_layers())
 
     @property
     def output_names(self):

@@ -39,10 +39,24 @@ def _connections(layer, model_nodes):
     return links
 
 
+def _sequential_like(model):
+    """Keras' test for leaving out the Connected-to column: the model is no functional graph, or its layer calls
+    form one chain (each call reads at most one tensor, no layer is called twice, one call's output is read
+    by no other call)."""
+    nodes = getattr(model, "_nodes", None)
+    if nodes is None or type(model).__name__ == "Sequential":
+        return True
+    read = {id(tensor.node) for node in nodes for tensor in node.flat_inputs}
+    unread = [node for node in nodes if id(node) not in read]
+    return (all(len(node.flat_inputs) <= 1 for node in nodes) and len(unread) == 1
+            and len({id(node.layer) for node in nodes}) == len(nodes))
+
+
 def print_summary(model, line_length=None, positions=None, print_fn=None):
-    """Print the table the way tf.keras does; the Connected-to column appears for non-chain graphs."""
+    """Print the table the way tf.keras does; the Connected-to column appears where Keras 3 shows it (graphs
+    that are not a single chain)."""
     print_fn = print_fn or print
-    sequential_like = not hasattr(model, "_plan") or type(model).__name__ == "Sequential"
+    sequential_like = _sequential_like(model)
     if sequential_like:
         line_length = line_length or 65
         positions = positions or [0.45, 0.85, 1.0]

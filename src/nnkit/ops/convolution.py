@@ -6,6 +6,7 @@ Their VJPs are each other plus the kernel gradient, all three kernels of the act
 differentiates its XLA convolution itself. channels_first inputs are transposed around them.
 """
 from nnkit.backends import active
+from nnkit.config import image_data_format
 from nnkit.ops.conv_geometry import PADDINGS, conv_output_length, conv_padding, conv_transpose_padding
 from nnkit.ops.conv_geometry import conv_transpose_output_length
 from nnkit.ops.primitive import primitive
@@ -39,10 +40,12 @@ _conv_transpose.defvjp(
 
 
 class _ChannelsLast:
-    """Runs a channels-last computation on channels_first inputs by transposing in and out."""
+    """Runs a channels-last computation on channels_first inputs by transposing in and out; data_format None
+    is the configured `image_data_format()`, as in Keras."""
 
     def __init__(self, data_format, rank):
-        if data_format not in (None, "channels_last", "channels_first"):
+        data_format = data_format or image_data_format()
+        if data_format not in ("channels_last", "channels_first"):
             raise ValueError("`data_format` must be 'channels_last' or 'channels_first', "
                              f"received data_format={data_format!r}.")
         self.first = data_format == "channels_first"

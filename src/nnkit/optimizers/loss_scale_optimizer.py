@@ -28,6 +28,7 @@ class LossScaleOptimizer(Optimizer):
     plus "step_counter" and "dynamic_scale" (float32)."""
 
     default_name = "loss_scale_optimizer"
+    own_state_keys = _OWN_KEYS  # in Keras' variable order (saving/optimizer_state.py)
 
     def __init__(self, inner_optimizer, initial_scale=2.0**15, dynamic_growth_steps=2000, name=None, **kwargs):
         if not kwargs.pop("dynamic", True):

@@ -1,13 +1,27 @@
 """An optimizer's state as Keras 3 stores it under `optimizer/vars/N`: iteration, learning rate, EMA
-averages, then each parameter's slots side by side (m0, v0, m1, v1, ...), then extra scalars."""
+averages, then each parameter's slots side by side (m0, v0, m1, v1, ...), then extra scalars. A
+LossScaleOptimizer's come first: its own (unused) iteration and learning rate, step counter and scale, then
+its inner optimizer's, which Keras repeats under `optimizer/inner_optimizer/vars/N`."""
 import numpy as np
 
 from nnkit.backends import active
+from nnkit.optimizers.loss_scale_optimizer import LossScaleOptimizer
+
+# Keras' LossScaleOptimizer keeps an iteration and a learning rate of its own that it never updates; nnkit's
+# state has no such entries, so they are written as these values and ignored on reading.
+_UNUSED = {"unused iteration": np.zeros((), np.int32), "unused learning_rate": np.zeros((), np.float32)}
 
 
-def _keras_positions(optimizer):
+def _inner_state(loss_scale_optimizer, state):
+    """The part of a LossScaleOptimizer's state that belongs to its inner optimizer."""
+    return {key: value for key, value in state.items() if key not in loss_scale_optimizer.own_state_keys}
+
+
+def _keras_positions(optimizer, state):
     """(state key, index or None) of each stored array, in Keras' order."""
-    state = optimizer.state
+    if isinstance(optimizer, LossScaleOptimizer):
+        own = [(key, None) for key in (*_UNUSED, *optimizer.own_state_keys)]
+        return own + _keras_positions(optimizer.inner_optimizer, _inner_state(optimizer, state))
     positions = [(key, None) for key in ("iteration", "learning_rate") if key in state]
     positions += [("average", i) for i in range(len(state.get("average", [])))]
     slots = list(optimizer.slot_names)
@@ -33,14 +47,35 @@ def _lookup(state, key, index):
     return state[key] if index is None else state[key][index]
 
 
-def optimizer_arrays(optimizer):
-    """The optimizer's state as host arrays in Keras' order ([] before it is built)."""
+def _host_arrays(optimizer, state):
     from nnkit.optimizers.optimizer import _backend_of
 
+    def host(key, index):
+        if key in _UNUSED:
+            return _UNUSED[key]
+        value = _lookup(state, key, index)
+        return np.asarray(_backend_of(value).to_numpy(value))
+
+    return [host(key, index) for key, index in _keras_positions(optimizer, state)]
+
+
+def optimizer_arrays(optimizer):
+    """The optimizer's state as host arrays in Keras' order ([] before it is built)."""
     if optimizer is None or optimizer.state is None:
         return []
-    return [np.asarray(_backend_of(value).to_numpy(value))
-            for value in (_lookup(optimizer.state, key, index) for key, index in _keras_positions(optimizer))]
+    return _host_arrays(optimizer, optimizer.state)
+
+
+def optimizer_groups(optimizer):
+    """(file group, optimizer name, host arrays) of the optimizer and of the optimizer it wraps, as Keras 3
+    writes them: `optimizer` and, for a LossScaleOptimizer, `optimizer/inner_optimizer` ([] before it is built)."""
+    if optimizer is None or optimizer.state is None:
+        return []
+    groups = [("optimizer", optimizer.name, optimizer_arrays(optimizer))]
+    if isinstance(optimizer, LossScaleOptimizer):
+        inner, inner_state = optimizer.inner_optimizer, _inner_state(optimizer, optimizer.state)
+        groups.append(("optimizer/inner_optimizer", inner.name, _host_arrays(inner, inner_state)))
+    return groups
 
 
 def restore_optimizer(model, optimizer, arrays, where):
@@ -53,7 +88,7 @@ def restore_optimizer(model, optimizer, arrays, where):
         optimizer.build([v.value for v in trainable])
     optimizer._built_for = [v.shape for v in trainable]
     try:
-        positions = _keras_positions(optimizer)
+        positions = _keras_positions(optimizer, optimizer.state)
         if len(arrays) != len(positions):
             raise ValueError(f"{where}: the file holds {len(arrays)} optimizer variables, but optimizer "
                              f"'{optimizer.name}' of this model has {len(positions)}.")

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from nnkit.saving.layer_paths import layer_paths, own_variables
-from nnkit.saving.optimizer_state import optimizer_arrays, restore_optimizer
+from nnkit.saving.optimizer_state import optimizer_groups, restore_optimizer
 from nnkit.saving.weight_checks import accepted, mismatch
 
 
@@ -28,10 +28,10 @@ def write_weights(h5, model, include_optimizer=True):
         for index, variable in enumerate(own_variables(layer)):
             group.create_dataset(str(index), data=variable.numpy())
     optimizer = getattr(model, "optimizer", None)
-    if include_optimizer and optimizer is not None and optimizer.state is not None:
-        group = h5.create_group("optimizer/vars")
-        group.attrs["name"] = optimizer.name
-        for index, value in enumerate(optimizer_arrays(optimizer)):
+    for path, name, arrays in optimizer_groups(optimizer) if include_optimizer else []:
+        group = h5.create_group(f"{path}/vars")
+        group.attrs["name"] = name
+        for index, value in enumerate(arrays):
             group.create_dataset(str(index), data=value)
 
 

@@ -24,7 +24,7 @@ class StepFunctions:
         self.constrained = [(i, v.constraint) for i, v in enumerate(self.trainable) if v.constraint is not None]
         self.uses_randomness = model._uses_randomness()
         # Stateful layers (RNNs) change their state in inference too: test and predict steps return it.
-        self.keeps_inference_state = (any(getattr(layer, "stateful", False) for layer in model._all_layers())
+        self.keeps_inference_state = (any(getattr(layer, "stateful", False) for layer in model._nested_layers())
                                       or any(getattr(v, "seed_state", False) for v in self.non_trainable))
         self.predict = self.compile(self.predict_step)
         self.train = self.test = None

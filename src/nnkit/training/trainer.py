@@ -160,7 +160,7 @@ class Trainer:
         training, stateful layers' per-row states, activity regularizers' sums over the batch)."""
         if not self.jit or self.backend.uses_tape or self.steps.keeps_inference_state:
             return False
-        layers = list(self.model._all_layers())
+        layers = self.model._nested_layers()
         if any(getattr(layer, "activity_regularizer", None) is not None for layer in layers):
             return False
         return not (training and any(isinstance(layer, BatchNormalization) for layer in layers))
