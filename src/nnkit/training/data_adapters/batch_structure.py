@@ -6,14 +6,11 @@ def unpack_batch(batch, source):
     """(x, y, sample_weight) of one batch; `source` names where it came from in errors."""
     if batch is None:
         raise ValueError(f"{source} yielded None instead of a batch: yield x, (x, y) or (x, y, sample_weight).")
-    if isinstance(batch, list):
-        batch = tuple(batch)
-    if not isinstance(batch, tuple):
-        return batch, None, None
-    if not 1 <= len(batch) <= 3:
+    parts = _x_y_sample_weight(batch)
+    if parts is None:
         raise ValueError(f"{source} yielded a tuple of {len(batch)} items; a batch is x, (x, y) or "
                          f"(x, y, sample_weight). Put several inputs in a list or dict: ([x1, x2], y).")
-    return batch + (None,) * (3 - len(batch))
+    return parts
 
 
 def unpack_tuple_data(x, y, sample_weight, call):
@@ -33,11 +30,20 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 def unpack_x_y_sample_weight(data):
     """(x, y, sample_weight) of a custom step's `data`, with None for what it lacks (Keras 3's utility)."""
+    parts = _x_y_sample_weight(data)
+    if parts is None:
+        raise ValueError(f"unpack_x_y_sample_weight: data must be x, (x,), (x, y) or (x, y, sample_weight); "
+                         f"received a tuple of {len(data)} items.")
+    return parts
+
+
+def _x_y_sample_weight(data):
+    """(x, y, sample_weight) of a batch (a list read as a tuple; anything else is x alone), or None for a tuple of
+    more than three items."""
     if isinstance(data, list):
         data = tuple(data)
     if not isinstance(data, tuple):
         return data, None, None
     if not 1 <= len(data) <= 3:
-        raise ValueError(f"unpack_x_y_sample_weight: data must be x, (x,), (x, y) or (x, y, sample_weight); "
-                         f"received a tuple of {len(data)} items.")
+        return None
     return data + (None,) * (3 - len(data))
