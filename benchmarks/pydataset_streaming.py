@@ -14,48 +14,39 @@ import time
 
 import numpy as np
 
-BATCH, FEATURES, CLASSES = 128, 784, 10
+from benchmarks.workloads import LEARNING_RATE, WORKLOADS, keras_style_stack, make_data
+
+WORKLOAD = WORKLOADS["mlp"]
 
 
-class DiskBatches:
-    """Batch i lives in x_i.npy / y_i.npy; nothing else is kept."""
+def disk_dataset(folder, count):
+    """A PyDataset whose batch i lives in x_i.npy / y_i.npy; nothing else is kept."""
+    import nnkit
 
-    def __init__(self, folder, count):
-        import nnkit
+    class DiskBatches(nnkit.utils.PyDataset):
+        def __len__(self):
+            return count
 
-        class Dataset(nnkit.utils.PyDataset):
-            def __len__(self):
-                return count
+        def __getitem__(self, index):
+            return (np.load(os.path.join(folder, f"x_{index}.npy")),
+                    np.load(os.path.join(folder, f"y_{index}.npy")))
 
-            def __getitem__(self, index):
-                return (np.load(os.path.join(folder, f"x_{index}.npy")),
-                        np.load(os.path.join(folder, f"y_{index}.npy")))
-
-        self.dataset = Dataset()
+    return DiskBatches()
 
 
-def write_batches(folder, count, rng):
-    teacher = rng.standard_normal((FEATURES, CLASSES)).astype(np.float32)
+def write_batches(folder, data, count):
     for index in range(count):
-        x = rng.standard_normal((BATCH, FEATURES)).astype(np.float32)
-        y = np.eye(CLASSES, dtype=np.float32)[np.argmax(x @ teacher, axis=1)]
-        np.save(os.path.join(folder, f"x_{index}.npy"), x)
-        np.save(os.path.join(folder, f"y_{index}.npy"), y)
-
-
-def read_all(folder, count):
-    return (np.concatenate([np.load(os.path.join(folder, f"x_{i}.npy")) for i in range(count)]),
-            np.concatenate([np.load(os.path.join(folder, f"y_{i}.npy")) for i in range(count)]))
+        rows = slice(index * data.batch, (index + 1) * data.batch)
+        np.save(os.path.join(folder, f"x_{index}.npy"), data.x[rows])
+        np.save(os.path.join(folder, f"y_{index}.npy"), data.y[rows])
 
 
 def build(backend):
     import nnkit
-    from nnkit import layers
 
     nnkit.utils.set_random_seed(0)
-    model = nnkit.Sequential([layers.Input((FEATURES,)), layers.Dense(512, activation="relu"),
-                              layers.Dense(512, activation="relu"), layers.Dense(CLASSES, activation="softmax")])
-    model.compile(optimizer=nnkit.optimizers.Adam(1e-3), loss="categorical_crossentropy", backend=backend)
+    model = nnkit.Sequential(keras_style_stack(nnkit.layers, WORKLOAD))
+    model.compile(optimizer=nnkit.optimizers.Adam(LEARNING_RATE), loss=WORKLOAD.loss, backend=backend)
     return model
 
 
@@ -83,16 +74,16 @@ def main():
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    data = make_data(WORKLOAD, args.batches * WORKLOAD.batch, WORKLOAD.batch)
     with tempfile.TemporaryDirectory() as folder:
-        write_batches(folder, args.batches, np.random.default_rng(0))
-        x, y = read_all(folder, args.batches)
+        write_batches(folder, data, args.batches)
         model = build(args.backend)
         seconds = epoch_seconds(model, args.repeats, [
-            ("in_memory", (x, y), {"batch_size": BATCH, "shuffle": False}),
-            ("streamed", (DiskBatches(folder, args.batches).dataset,), {})])
+            ("in_memory", (data.x, data.y), {"batch_size": data.batch, "shuffle": False}),
+            ("streamed", (disk_dataset(folder, args.batches),), {})])
     in_memory, streamed = seconds["in_memory"], seconds["streamed"]
     per_step = 1e3 / args.batches
-    print(f"backend {args.backend}, {args.batches} batches of {BATCH}: in-memory arrays {in_memory * per_step:.2f} "
+    print(f"backend {args.backend}, {args.batches} batches of {data.batch}: in-memory arrays {in_memory * per_step:.2f} "
           f"ms/step, PyDataset from disk {streamed * per_step:.2f} ms/step, ratio {streamed / in_memory:.3f}")
 
 

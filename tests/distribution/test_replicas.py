@@ -20,7 +20,7 @@ def test_the_no_op_returns_its_arguments_themselves():
     replicas, values, rows = Replicas(), [np.ones(2)], np.arange(6).reshape(2, 3)
     assert replicas.place_batch(values) is values
     assert replicas.local_rows(rows) is rows
-    assert replicas.reduce_gradients(values, 4, None) is values
+    assert replicas.reduce_gradients(values, 4) is values
     assert replicas.reduce_state(values) is values
     assert replicas.reduce_metrics([np.zeros(2)], values) is values
     assert replicas.broadcast(values) is values
@@ -67,8 +67,8 @@ class SecondProcess(Replicas):
         self.calls.append(("local_rows", rows.shape))
         return rows[:, rows.shape[1] // 2:]
 
-    def reduce_gradients(self, grads, local_count, global_count):
-        self.calls.append(("reduce_gradients", int(local_count), global_count))
+    def reduce_gradients(self, grads, local_count):
+        self.calls.append(("reduce_gradients", int(local_count)))
         return grads
 
     def reduce_state(self, values):
@@ -106,7 +106,7 @@ def test_fit_runs_every_step_through_the_seam(second_process, capsys):
     assert calls[:2] == [("broadcast", 8), ("place_weights", 8)]  # process 0's initial weights, then placed
     assert ("check_batch_size", 8) in calls and ("local_rows", (2, 8)) in calls
     assert calls.count(("place_batch", 4)) == 4  # x and y of 2 steps, each this process's 4 of 8 rows
-    assert calls.count(("reduce_gradients", 4, None)) == 2
+    assert calls.count(("reduce_gradients", 4)) == 2
     assert calls.count(("reduce_state", 2)) == 2  # BatchNormalization's moving mean and variance
     assert ("reduce_metrics", 4) in calls
     assert "Epoch" not in capsys.readouterr().out  # only process 0 shows progress

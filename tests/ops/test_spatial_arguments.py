@@ -1,9 +1,10 @@
-"""The argument rules that ops and layers over spatial axes share: one int or one per axis, padding names."""
+"""The argument rules that ops and layers over spatial axes share: one int or one per axis, padding names,
+data formats."""
 import re
 
 import pytest
 
-from nnkit.ops.spatial_arguments import padding_name, per_axis
+from nnkit.ops.spatial_arguments import data_format_name, padding_name, per_axis
 
 
 def test_an_int_is_repeated_per_axis_and_a_sequence_is_kept():
@@ -26,3 +27,11 @@ def test_padding_names_are_case_insensitive_and_checked():
         padding_name("full")
     with pytest.raises(ValueError, match=r"^conv: padding must be one of \['valid', 'same', 'causal'\]"):
         padding_name(3, ("valid", "same", "causal"), "conv")
+
+
+def test_data_formats_default_to_the_configured_one_and_are_checked():
+    assert data_format_name(None) == "channels_last"
+    assert data_format_name("channels_first") == "channels_first"
+    message = "conv: data_format must be 'channels_last' or 'channels_first', received data_format='NHWC'."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        data_format_name("NHWC", "conv")

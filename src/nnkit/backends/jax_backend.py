@@ -21,6 +21,7 @@ class JaxBackend(Backend):
     def __init__(self):
         self._rule_functions = {}  # (primitive, kwargs) -> the primitive as a jax.custom_vjp function
         self._origins = {}  # id(result) -> (weak reference to result, primitive, args, kwargs)
+        self._switched_x64_on = False
         from nnkit.config import floatx
 
         self.use_floatx(floatx())
@@ -31,7 +32,7 @@ class JaxBackend(Backend):
         if dtype == "float64" and not jax.config.read("jax_enable_x64"):
             jax.config.update("jax_enable_x64", True)
             self._switched_x64_on = True
-        elif dtype != "float64" and getattr(self, "_switched_x64_on", False):
+        elif dtype != "float64" and self._switched_x64_on:
             jax.config.update("jax_enable_x64", False)
             self._switched_x64_on = False
 

@@ -11,7 +11,7 @@ import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from nnkit.distribution.replicas import Replicas
+from nnkit.distribution.replicas import Replicas, process_columns
 
 
 class ShardedReplicas(Replicas):
@@ -63,8 +63,7 @@ class ShardedReplicas(Replicas):
             raise ValueError(f"A batch of {width} samples cannot be split evenly over {self.process_count} "
                              f"processes; choose a batch_size and data size that are multiples of "
                              f"{self.process_count}.")
-        share = width // self.process_count
-        return rows[:, self.process_index * share:(self.process_index + 1) * share]
+        return process_columns(rows, self.process_index, self.process_count)
 
     def broadcast(self, values):
         if self.process_count == 1:

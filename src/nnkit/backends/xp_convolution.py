@@ -15,6 +15,8 @@ import itertools
 import math
 import threading
 
+from nnkit.ops.conv_geometry import conv_output_length
+
 
 class Workspace:
     """Scratch memory reused across calls, one growing flat buffer per use, dtype and thread (so threads never
@@ -43,7 +45,7 @@ class Workspace:
 
 def output_spatial_shape(spatial, kernel_spatial, strides, padding, dilation):
     """Spatial output shape of a convolution with explicit padding pairs."""
-    return tuple((size + lo + hi - (k - 1) * d - 1) // s + 1
+    return tuple(conv_output_length(size + lo + hi, k, s, "valid", d)
                  for size, k, s, (lo, hi), d in zip(spatial, kernel_spatial, strides, padding, dilation))
 
 

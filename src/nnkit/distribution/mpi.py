@@ -5,12 +5,13 @@ Written against the backend's `xp`, `to_numpy` and `asarray`, so a device backen
 the flat buffers are built on the device and cross the host once per step; NCCL (cupy.cuda.nccl) would
 replace the host copy and `Allreduce` in `_sum` with one device-side all-reduce on the same flat buffer.
 """
+import math
 import sys
 import traceback
 
 import numpy as np
 
-from nnkit.distribution.replicas import Replicas
+from nnkit.distribution.replicas import Replicas, process_columns
 
 INSTALL_COMMAND = 'pip install "nnkit[mpi]"  (mpi4py and the Open MPI runtime from PyPI)'
 
@@ -83,13 +84,11 @@ class MpiReplicas(Replicas):
             raise ValueError(f"Process {self.process_index} has data for batches of shape {rows.shape}, process 0 "
                              f"{chief.shape}: every process must pass fit() the same data (the whole data set, or "
                              f"the same number of samples) and the same batch_size.")
-        width = chief.shape[1]
-        start, stop = (width * i // self.count for i in (self.process_index, self.process_index + 1))
-        return chief[:, start:stop]
+        return process_columns(chief, self.process_index, self.count)
 
-    def reduce_gradients(self, grads, local_count, global_count):
+    def reduce_gradients(self, grads, local_count):
         """The row-weighted mean over processes, sum(grads * rows) / sum(rows), in one Allreduce of one flat
-        buffer that also carries the rows (so `global_count` is not needed); a process with no rows in this
+        buffer that also carries the rows; a process with no rows in this
         step (a last batch narrower than the job) contributes zeros.
 
         The buffer is the same every step (a fresh one costs page faults: ~2 ms per step for the 2.7 MB of an
@@ -118,10 +117,11 @@ class MpiReplicas(Replicas):
         xp = self.backend.xp
         deltas = [xp.asarray(new, dtype=xp.float64) - xp.asarray(old, dtype=xp.float64)
                   for old, new in zip(old_values, new_values)]
-        flat = self._flat(deltas, np.float64, self.backend.xp.empty, scale=0 if self._rows == 0 else 1)
+        sizes = _sizes(deltas)
+        flat = self._flat(deltas, sizes, np.float64, self.backend.xp.empty, scale=0 if self._rows == 0 else 1)
         self._sum(flat)
         return [xp.asarray(old + delta, dtype=old.dtype)
-                for old, delta in zip(old_values, self._unflat(flat, deltas))]
+                for old, delta in zip(old_values, self._unflat(flat, deltas, sizes))]
 
     def broadcast(self, values):
         """Process 0's `values` on every process, after checking that every process holds the same shapes."""
@@ -149,20 +149,20 @@ class MpiReplicas(Replicas):
     def _weighted_mean(self, arrays, dtype, rows, allocate):
         """sum over processes of (arrays * rows) / sum over processes of rows, in one Allreduce of one buffer
         (from `allocate(length, dtype)`) whose last slot carries the rows."""
-        flat = self._flat(arrays, dtype, allocate, scale=rows, extra=1)
+        sizes = _sizes(arrays)
+        flat = self._flat(arrays, sizes, dtype, allocate, scale=rows, extra=1)
         flat[-1] = rows
         self._sum(flat)
         flat[:-1] /= flat[-1]
-        return self._unflat(flat, arrays)
+        return self._unflat(flat, arrays, sizes)
 
-    def _flat(self, arrays, dtype, allocate, scale=1, extra=0):
-        """The arrays times `scale` (zeros where it is 0, whatever they hold), raveled in one pass into a buffer
-        of `dtype` from `allocate(length, dtype)`, with `extra` zeroed slots at its end; on the host (a device
-        backend copies it there once)."""
-        xp = self.backend.xp
-        sizes = [int(np.prod(a.shape)) for a in arrays]
-        buffer = allocate(sum(sizes) + extra, dtype)
-        buffer[sum(sizes) if scale else 0:] = 0
+    def _flat(self, arrays, sizes, dtype, allocate, scale=1, extra=0):
+        """The arrays (of `sizes` elements) times `scale` (zeros where it is 0, whatever they hold), raveled in
+        one pass into a buffer of `dtype` from `allocate(length, dtype)`, with `extra` zeroed slots at its end; on
+        the host (a device backend copies it there once)."""
+        xp, total = self.backend.xp, sum(sizes)
+        buffer = allocate(total + extra, dtype)
+        buffer[total if scale else 0:] = 0
         if scale:
             start = 0
             for array, size in zip(arrays, sizes):
@@ -171,7 +171,7 @@ class MpiReplicas(Replicas):
         return self.backend.to_numpy(buffer)
 
     def _gradient_buffer(self, length, dtype):
-        key = (length, np.dtype(dtype).str)
+        key = (length, dtype)
         if key not in self._gradient_buffers:
             self._gradient_buffers[key] = self.backend.xp.empty(length, dtype)
         return self._gradient_buffers[key]
@@ -180,12 +180,16 @@ class MpiReplicas(Replicas):
         """The buffer summed over processes, in place."""
         self.comm.Allreduce(self._in_place, flat, op=self._sum_op)
 
-    def _unflat(self, flat, like):
-        """The buffer cut back into arrays shaped and typed like `like`, on the backend."""
+    def _unflat(self, flat, like, sizes):
+        """The buffer cut back into arrays shaped and typed like `like` (of `sizes` elements), on the backend."""
         xp, out, start = self.backend.xp, [], 0
-        device = self.backend.asarray(flat[:sum(int(np.prod(a.shape)) for a in like)])
-        for array in like:
-            size = int(np.prod(array.shape))
+        device = self.backend.asarray(flat[:sum(sizes)])
+        for array, size in zip(like, sizes):
             out.append(xp.reshape(device[start:start + size], array.shape).astype(array.dtype, copy=False))
             start += size
         return out
+
+
+def _sizes(arrays):
+    """The element count of each array (the slots it takes in a flat buffer)."""
+    return [math.prod(a.shape) for a in arrays]

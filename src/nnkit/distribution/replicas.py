@@ -42,10 +42,10 @@ class Replicas:
         """This process's share of `rows`, an index matrix with one global batch per row."""
         return rows
 
-    def reduce_gradients(self, grads, local_count, global_count):
-        """The gradients of the global batch from this replica's gradients over `local_count` rows.
-        `global_count` is the global batch's row count where the step knows it, else None (then the engine
-        adds up the local counts). SPMD engines see the global batch already: identity, as here."""
+    def reduce_gradients(self, grads, local_count):
+        """The gradients of the global batch from this replica's gradients over `local_count` rows (an engine
+        that needs the global count adds up the local ones). SPMD engines see the global batch already:
+        identity, as here."""
         return grads
 
     def reduce_state(self, values):
@@ -63,3 +63,10 @@ class Replicas:
     def fail(self, error):
         """End the whole job after `error` in this process (others would wait forever); here re-raise it."""
         raise error
+
+
+def process_columns(rows, index, count):
+    """Process `index`'s contiguous share of the columns of `rows` (an index matrix, one global batch per row),
+    split over `count` processes into nearly equal shares (equal where the width divides)."""
+    width = rows.shape[1]
+    return rows[:, width * index // count:width * (index + 1) // count]

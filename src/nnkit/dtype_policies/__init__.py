@@ -1,5 +1,5 @@
 """nnkit.dtype_policies: DTypePolicy objects found by name, config or instance (Keras 3's keras.dtype_policies)."""
-from nnkit.dtype_policies.dtype_policy import DTypePolicy, FloatDTypePolicy, is_float_dtype, standardized_dtype
+from nnkit.dtype_policies.dtype_policy import DTypePolicy, FloatDTypePolicy, standardized_dtype
 
 _CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy, "Policy": DTypePolicy}
 

@@ -40,11 +40,6 @@ def standardized_dtype(dtype):
         raise ValueError(f"{dtype!r} is not a dtype name.") from None
 
 
-def is_float_dtype(dtype):
-    """Whether `dtype` (a name or a dtype object) is a floating dtype, bfloat16 included."""
-    return dtype in FLOAT_DTYPES if isinstance(dtype, np.dtype) else str(getattr(dtype, "name", dtype)) in _FLOATS
-
-
 class DTypePolicy:
     """A layer's dtypes: `compute_dtype` (inputs, math and outputs) and `variable_dtype` (weights). `name` is a
     dtype name or 'mixed_float16' / 'mixed_bfloat16'; None takes the global policy (config.dtype_policy())."""

@@ -39,8 +39,11 @@ class CallContext:
 
 def keep_layer_losses(context, layers):
     """After an eager call: each of `layers` remembers the losses it added in `context` (its `losses`)."""
+    added = {}
+    for owner, loss in zip(context.loss_owners, context.losses):
+        added.setdefault(id(owner), []).append(loss)
     for layer in layers:
-        layer._call_losses = [loss for owner, loss in zip(context.loss_owners, context.losses) if owner is layer]
+        layer._call_losses = added.get(id(layer), [])
 
 
 def inside_call():

@@ -1,8 +1,7 @@
 """Dropout: zeroes a fraction of the inputs during training and rescales the rest."""
 from nnkit import ops
-from nnkit.backends import active
-from nnkit.layers import call_context
 from nnkit.layers.layer import Layer
+from nnkit.layers.random_keys import layer_key
 
 
 class Dropout(Layer):
@@ -28,10 +27,7 @@ class Dropout(Layer):
         noise_shape = None
         if self.noise_shape is not None:
             noise_shape = tuple(inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
-        key = call_context.current().next_key()
-        if self.seed is not None:
-            key = active.backend.fold_in(key, self.seed)
-        return ops.dropout(inputs, self.rate, key, noise_shape)
+        return ops.dropout(inputs, self.rate, layer_key(self.seed), noise_shape)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -21,8 +21,10 @@ def _shape_of(value):
     return tuple(value.shape)
 
 
-def _map_shapes(structure):
-    leaves = flatten(structure)
+def _shapes_of(structure, leaves):
+    """The shape(s) of `structure` (a tensor, or a list/tuple/dict of them), given its flattened `leaves`."""
+    if len(leaves) == 1 and leaves[0] is structure:
+        return _shape_of(structure)
     return pack_like(structure, [_shape_of(t) for t in leaves])
 
 
@@ -33,6 +35,9 @@ class Layer:
     """Base class of all layers (and of models). Subclasses implement build/call/get_config."""
 
     _casts_call_dtypes = True  # __call__ casts floating inputs and outputs to the compute dtype (models: False)
+    #: Whether a training call mixes the rows of its batch (batch statistics), so padding rows would change the
+    #: real rows' outputs; the trainer then does not pad short batches in training.
+    mixes_batch_rows_in_training = False
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, activity_regularizer=None, autocast=True, **kwargs):
@@ -333,7 +338,7 @@ class Layer:
             return self._call_symbolic(inputs, args, kwargs)
         if "training" in kwargs and not self._call_accepts("training"):
             kwargs.pop("training")
-        shapes = _map_shapes(inputs)
+        shapes = _shapes_of(inputs, leaves)
         self._check_inputs(shapes)
         if not self.built:
             self._build_for_call(inputs, args, kwargs, shapes)
@@ -463,8 +468,7 @@ class Layer:
         """Every layer inside this one, recursively (each once)."""
         seen, found = set(), []
         pending = list(self._sublayers)
-        while pending:
-            layer = pending.pop(0)
+        for layer in pending:  # breadth first: `pending` grows as the loop reaches each layer's sublayers
             if id(layer) not in seen:
                 seen.add(id(layer))
                 found.append(layer)

@@ -81,18 +81,19 @@ def flatten(structure):
     return [structure]
 
 
+def _map_leaves(structure, function):
+    """`structure` (as flatten walks it) with each leaf replaced by function(leaf), in flatten order."""
+    if isinstance(structure, dict):
+        return {key: _map_leaves(structure[key], function) for key in structure}
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_map_leaves(item, function) for item in structure)
+    return function(structure)
+
+
 def pack_like(structure, leaves):
     """Rebuild `structure` with `leaves` (the inverse of flatten)."""
     iterator = iter(leaves)
-
-    def rebuild(node):
-        if isinstance(node, dict):
-            return {key: rebuild(node[key]) for key in node}
-        if isinstance(node, (list, tuple)):
-            return type(node)(rebuild(item) for item in node)
-        return next(iterator)
-
-    return rebuild(structure)
+    return _map_leaves(structure, lambda _: next(iterator))
 
 
 def symbolic_leaves(structure):
@@ -103,17 +104,7 @@ def symbolic_leaves(structure):
 def replace_symbolic(structure, values):
     """`structure` with its symbolic tensors replaced, in flatten order, by `values`; other leaves kept."""
     iterator = iter(values)
-
-    def rebuild(node):
-        if isinstance(node, SymbolicTensor):
-            return next(iterator)
-        if isinstance(node, dict):
-            return {key: rebuild(node[key]) for key in node}
-        if isinstance(node, (list, tuple)):
-            return type(node)(rebuild(item) for item in node)
-        return node
-
-    return rebuild(structure)
+    return _map_leaves(structure, lambda leaf: next(iterator) if isinstance(leaf, SymbolicTensor) else leaf)
 
 
 class Node:

@@ -2,7 +2,6 @@
 squared error, cosine similarity and log-cosh error."""
 import nnkit.ops as ops
 from nnkit import losses
-from nnkit.config import epsilon
 from nnkit.metrics.inputs import as_tensor, matching_pair
 from nnkit.metrics.reduction import Mean, PresetMeanMetric, metric_function
 
@@ -61,15 +60,9 @@ class RootMeanSquaredError(Mean):
 
 @metric_function
 def cosine_similarity(y_true, y_pred, axis=-1):
-    """sum(unit(y_true) * unit(y_pred)) along `axis`: 1 for parallel vectors, 0 if either is zero."""
-    y_pred = as_tensor(y_pred)
-    y_true, y_pred = matching_pair("cosine_similarity", as_tensor(y_true, y_pred.dtype), y_pred)
-
-    def unit(x):
-        squared_norm = ops.sum(ops.square(x), axis=axis, keepdims=True)
-        return ops.divide(x, ops.sqrt(ops.maximum(squared_norm, epsilon() ** 2)))
-
-    return ops.sum(ops.multiply(unit(y_true), unit(y_pred)), axis=axis)
+    """sum(unit(y_true) * unit(y_pred)) along `axis`: 1 for parallel vectors, 0 if either is zero (the loss's
+    negative)."""
+    return ops.negative(losses.cosine_similarity(y_true, y_pred, axis=axis))
 
 
 class MeanAbsolutePercentageError(PresetMeanMetric):

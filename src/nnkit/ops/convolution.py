@@ -6,12 +6,11 @@ Their VJPs are each other plus the kernel gradient, all three kernels of the act
 differentiates its XLA convolution itself. channels_first inputs are transposed around them.
 """
 from nnkit.backends import active
-from nnkit.config import image_data_format
 from nnkit.ops.conv_geometry import PADDINGS, conv_output_length, conv_padding, conv_transpose_padding
 from nnkit.ops.conv_geometry import conv_transpose_output_length
 from nnkit.ops.primitive import primitive
 from nnkit.ops.shape import reshape, transpose
-from nnkit.ops.spatial_arguments import padding_name, per_axis
+from nnkit.ops.spatial_arguments import data_format_name, padding_name, per_axis
 
 __all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
 
@@ -43,12 +42,8 @@ class _ChannelsLast:
     """Runs a channels-last computation on channels_first inputs by transposing in and out; data_format None
     is the configured `image_data_format()`, as in Keras."""
 
-    def __init__(self, data_format, rank):
-        data_format = data_format or image_data_format()
-        if data_format not in ("channels_last", "channels_first"):
-            raise ValueError("`data_format` must be 'channels_last' or 'channels_first', "
-                             f"received data_format={data_format!r}.")
-        self.first = data_format == "channels_first"
+    def __init__(self, data_format, rank, owner):
+        self.first = data_format_name(data_format, owner) == "channels_first"
         self.rank = rank
 
     def enter(self, x):
@@ -69,7 +64,7 @@ def _check_spatial(op, spatial, kernel_spatial, strides, padding, dilation):
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-d cross-correlation; kernel (*kernel_size, in_channels / groups, filters), groups from the shapes."""
     rank = len(kernel.shape) - 2
-    layout = _ChannelsLast(data_format, rank)
+    layout = _ChannelsLast(data_format, rank, "conv")
     x = layout.enter(inputs)
     strides = per_axis(strides, rank, "strides", "conv")
     dilation = per_axis(dilation_rate, rank, "dilation_rate", "conv")
@@ -93,7 +88,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                    dilation_rate=1):
     """N-d transposed convolution; kernel (*kernel_size, filters, in_channels) as in Keras."""
     rank = len(kernel.shape) - 2
-    layout = _ChannelsLast(data_format, rank)
+    layout = _ChannelsLast(data_format, rank, "conv_transpose")
     x = layout.enter(inputs)
     strides = per_axis(strides, rank, "strides", "conv_transpose")
     dilation = per_axis(dilation_rate, rank, "dilation_rate", "conv_transpose")

@@ -4,13 +4,10 @@ The forward is the backend's kernel (NumPy: strided slices per window offset; JA
 JAX differentiates itself); nnkit's tape uses the backend's backward kernels below.
 """
 from nnkit.backends import active
-from nnkit.config import image_data_format
 from nnkit.ops.primitive import primitive
-from nnkit.ops.spatial_arguments import padding_name, per_axis
+from nnkit.ops.spatial_arguments import data_format_name, padding_name, per_axis
 
 __all__ = ["average_pool", "max_pool"]
-
-_DATA_FORMATS = ("channels_last", "channels_first")
 
 
 def window_arguments(shape, pool_size, strides=None, padding="valid", data_format=None):
@@ -25,9 +22,7 @@ def window_arguments(shape, pool_size, strides=None, padding="valid", data_forma
     pool_size = per_axis(pool_size, rank, "pool_size")
     strides = pool_size if strides is None else per_axis(strides, rank, "strides")
     padding = padding_name(padding)
-    data_format = data_format or image_data_format()
-    if data_format not in _DATA_FORMATS:
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', received {data_format!r}.")
+    data_format = data_format_name(data_format)
     spatial = shape[1:-1] if data_format == "channels_last" else shape[2:]
     if padding == "valid" and any(size < pool for size, pool in zip(spatial, pool_size)):
         raise ValueError(f"pool_size {pool_size} with padding='valid' is larger than the spatial axes of the "

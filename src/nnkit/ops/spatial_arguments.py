@@ -1,6 +1,8 @@
 """Normalizing the arguments of ops and layers over spatial axes (Keras' rules): an int or one int per axis,
-and padding names, with errors that name the caller (an op, or a layer) when one is given."""
+padding names and data formats, with errors that name the caller (an op, or a layer) when one is given."""
 import numbers
+
+from nnkit.config import image_data_format
 
 
 def _is_int(value):
@@ -33,4 +35,13 @@ def padding_name(padding, allowed=("valid", "same"), owner=None):
     if name not in allowed:
         choices = " or ".join(map(repr, allowed)) if len(allowed) == 2 else f"one of {list(allowed)}"
         raise ValueError(f"{_prefix(owner)}padding must be {choices}, received padding={padding!r}.")
+    return name
+
+
+def data_format_name(data_format, owner=None):
+    """'channels_last' or 'channels_first', checked; None is the configured `image_data_format()`, as in Keras."""
+    name = data_format or image_data_format()
+    if name not in ("channels_last", "channels_first"):
+        raise ValueError(f"{_prefix(owner)}data_format must be 'channels_last' or 'channels_first', "
+                         f"received data_format={data_format!r}.")
     return name

@@ -63,8 +63,12 @@ class LossScaleOptimizer(Optimizer):
         scale = self.initial_scale if state is None else state["dynamic_scale"]
         return ops.multiply(loss, ops.cast(scale, loss.dtype) if hasattr(scale, "dtype") else scale)
 
+    def inner_state(self, state):
+        """The part of `state` that belongs to the inner optimizer (all but the wrapper's own keys)."""
+        return {key: value for key, value in state.items() if key not in _OWN_KEYS}
+
     def update(self, grads, state, params):
-        inner_state = {key: value for key, value in state.items() if key not in _OWN_KEYS}
+        inner_state = self.inner_state(state)
         counter, scale = state["step_counter"], state["dynamic_scale"]
         finite = ops.all(ops.stack([ops.all(ops.isfinite(g)) for g in grads]))
         unscaled = [ops.divide(g, ops.cast(scale, g.dtype)) for g in grads]
@@ -83,7 +87,7 @@ class LossScaleOptimizer(Optimizer):
 
     def finalize_variable_values(self, variables):
         if self.state is not None:
-            self.inner_optimizer.state = {k: v for k, v in self.state.items() if k not in _OWN_KEYS}
+            self.inner_optimizer.state = self.inner_state(self.state)
         self.inner_optimizer.finalize_variable_values(variables)
 
     def get_config(self):

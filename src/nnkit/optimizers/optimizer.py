@@ -291,15 +291,13 @@ class Optimizer:
     @property
     def variables(self):
         """The state's arrays, flat: iteration, learning rate, EMA averages, each slot, extra scalars."""
-        if self.state is None:
-            return []
+        return [] if self.state is None else self._flat_state(self.state)
+
+    def _flat_state(self, state):
+        """`state`'s arrays in `variables` order (the inverse of `_state_from_flat`)."""
         flat = []
         for key in self._state_keys():
-            value = self.state[key]
-            if isinstance(value, list):
-                flat.extend(value)
-            else:
-                flat.append(value)
+            flat.extend(state[key] if isinstance(state[key], list) else [state[key]])
         return flat
 
     def set_weights(self, weights):
@@ -375,10 +373,7 @@ class Optimizer:
         variables = owner.trainable_weights if owner is not None else []
         if len(variables) == len(params):  # the compiled model's weights: their constraints, as in fit()
             params = [p if v.constraint is None else v.constraint(p) for v, p in zip(variables, params)]
-        flat = []
-        for key in self._state_keys():
-            flat.extend(state[key] if isinstance(state[key], list) else [state[key]])
-        return params, flat
+        return params, self._flat_state(state)
 
     def finalize_variable_values(self, variables):
         """With use_ema, overwrite the model's Variables with their moving averages (Keras calls this when

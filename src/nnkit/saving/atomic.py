@@ -45,7 +45,5 @@ def atomic_path(path):
 def atomic_open(path, mode="wb"):
     """Yield a file object whose contents replace `path` atomically when the block ends without error."""
     with atomic_path(path) as temporary:
-        with open(temporary, mode) as handle:
+        with open(temporary, mode) as handle:  # closed (so flushed) before atomic_path fsyncs the file
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())

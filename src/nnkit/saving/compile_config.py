@@ -16,8 +16,7 @@ def _serialize_callable(value, kind, module):
         return {key: _serialize_callable(item, kind, module) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_serialize_callable(item, kind, module) for item in value]
-    registered = registry.registered_name(value if inspect.isclass(value) or inspect.isfunction(value)
-                                          else type(value))
+    registered = registry.registered_name(value)
     if registered is not None:
         if inspect.isfunction(value):
             return {"module": None, "class_name": "function", "config": registered, "registered_name": registered}

@@ -12,16 +12,11 @@ from nnkit.optimizers.loss_scale_optimizer import LossScaleOptimizer
 _UNUSED = {"unused iteration": np.zeros((), np.int32), "unused learning_rate": np.zeros((), np.float32)}
 
 
-def _inner_state(loss_scale_optimizer, state):
-    """The part of a LossScaleOptimizer's state that belongs to its inner optimizer."""
-    return {key: value for key, value in state.items() if key not in loss_scale_optimizer.own_state_keys}
-
-
 def _keras_positions(optimizer, state):
     """(state key, index or None) of each stored array, in Keras' order."""
     if isinstance(optimizer, LossScaleOptimizer):
         own = [(key, None) for key in (*_UNUSED, *optimizer.own_state_keys)]
-        return own + _keras_positions(optimizer.inner_optimizer, _inner_state(optimizer, state))
+        return own + _keras_positions(optimizer.inner_optimizer, optimizer.inner_state(state))
     positions = [(key, None) for key in ("iteration", "learning_rate") if key in state]
     positions += [("average", i) for i in range(len(state.get("average", [])))]
     slots = list(optimizer.slot_names)
@@ -73,7 +68,7 @@ def optimizer_groups(optimizer):
         return []
     groups = [("optimizer", optimizer.name, optimizer_arrays(optimizer))]
     if isinstance(optimizer, LossScaleOptimizer):
-        inner, inner_state = optimizer.inner_optimizer, _inner_state(optimizer, optimizer.state)
+        inner, inner_state = optimizer.inner_optimizer, optimizer.inner_state(optimizer.state)
         groups.append(("optimizer/inner_optimizer", inner.name, _host_arrays(inner, inner_state)))
     return groups
 

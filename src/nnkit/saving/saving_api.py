@@ -20,19 +20,18 @@ def _check_overwrite(filepath, overwrite):
         raise FileExistsError(f"'{filepath}' exists and overwrite=False; pass overwrite=True to replace it.")
 
 
-def model_config(model):
-    """The model as Keras 3 serializes it (module, class_name, config, registered_name)."""
-    return serialize_layer(model)
+def _check_built(model):
+    if not model.built:
+        raise ValueError(f"Model '{model.name}' is not built yet, so it has no weights to save: call it on data "
+                         f"or give it an input shape first.")
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Save architecture, weights, compile settings and optimizer state to a `.keras` or `.h5` file."""
     filepath = os.fspath(filepath)
     _check_overwrite(filepath, overwrite)
-    if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built yet, so it has no weights to save: call it on data "
-                         f"or give it an input shape first.")
-    config = model_config(model)
+    _check_built(model)
+    config = serialize_layer(model)
     training = serialize_compile(model)
     if filepath.endswith(".keras"):
         if training is not None:
@@ -94,9 +93,7 @@ def save_weights(model, filepath, overwrite=True, attributes=None):
     `attributes` (strings) are stored on the file's root, in the same atomic write."""
     filepath = os.fspath(filepath)
     _check_overwrite(filepath, overwrite)
-    if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built yet, so it has no weights to save: call it on data "
-                         f"or give it an input shape first.")
+    _check_built(model)
     if not filepath.endswith(_LEGACY_SUFFIXES):
         raise ValueError(f"The file name must end in '.weights.h5' (Keras 3's layout) or '.h5' (Keras 2's); "
                          f"received '{filepath}'.")
@@ -140,7 +137,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
 
 def model_to_json(model, **kwargs):
     """The model's architecture as a JSON string (Keras 3's format)."""
-    return json.dumps(model_config(model), **kwargs)
+    return json.dumps(serialize_layer(model), **kwargs)
 
 
 def model_from_json(json_string, custom_objects=None, safe_mode=True):
@@ -156,7 +153,7 @@ def model_to_yaml(model, **kwargs):
     """The model's architecture as YAML (the same tree as to_json)."""
     import yaml
 
-    return yaml.dump(model_config(model), Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), **kwargs)
+    return yaml.dump(serialize_layer(model), Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), **kwargs)
 
 
 def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):

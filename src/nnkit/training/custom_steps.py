@@ -53,9 +53,10 @@ class CustomStepTrainer(Trainer):
                 f"override to use the built-in steps.")
         self.steps_per_execution = 1
         self.metric_initial, self.metric_values = None, []
+        self.stateless_steps = {name for name in self.custom if is_stateless(getattr(model, name))}
         # model(x) inside an eager step runs op by op, so that it records its add_loss terms (model.losses).
-        self.eager_calls = any(not is_stateless(getattr(model, name)) for name in self.custom)
-        self._stateless = {}  # step name -> the (compiled) function of (state, data, random key)
+        self.eager_calls = bool(self.custom - self.stateless_steps)
+        self._stateless = {}  # step name -> (the (compiled) function of (state, data, random key), draws keys)
         self._prepared = False
 
     def requires_targets(self, call):
@@ -121,7 +122,7 @@ class CustomStepTrainer(Trainer):
             return super().train_batch(x, y, sample_weight, valid)
         self._ensure_training(x, y)
         data = self._step_data(x, y, sample_weight)
-        if not is_stateless(self.model.train_step):
+        if "train_step" not in self.stateless_steps:
             return self.model.train_step(data)
         model, optimizer = self.model, self.optimizer
         trainable, non_trainable, metric_variables = (model.trainable_variables, model.non_trainable_variables,
@@ -141,7 +142,7 @@ class CustomStepTrainer(Trainer):
         self._ensure_training(x, y)
         data = self._step_data(x, y, sample_weight)
         model = self.model
-        if not is_stateless(model.test_step):
+        if "test_step" not in self.stateless_steps:
             return model.test_step(data)
         trainable, non_trainable, metric_variables = (model.trainable_variables, model.non_trainable_variables,
                                                       model.metrics_variables)
@@ -157,7 +158,7 @@ class CustomStepTrainer(Trainer):
             return super().predict_batch(x)
         data = self._step_data(x)
         model = self.model
-        if not is_stateless(model.predict_step):
+        if "predict_step" not in self.stateless_steps:
             return flatten(model.predict_step(data))
         trainable, non_trainable = model.trainable_variables, model.non_trainable_variables
         outputs, new_non_trainable = self._run_stateless("predict_step", (_values(trainable), _values(non_trainable)),
@@ -168,17 +169,18 @@ class CustomStepTrainer(Trainer):
     def _run_stateless(self, name, state, data):
         """The model's stateless step on (state, data), compiled once where the backend compiles; a training
         step draws its random numbers (dropout in stateless_call) from the trainer's key, new each batch."""
-        step = self._stateless.get(name)
-        if step is None:
+        if name not in self._stateless:
             method = getattr(self.model, name)
 
             def keyed(state, data, key):
                 with CallContext(key):
                     return method(state, data)
 
-            step = self._stateless[name] = self.backend.jit(keyed) if self.jit else keyed
+            draws = name == "train_step" and self.model._uses_randomness()
+            self._stateless[name] = (self.backend.jit(keyed) if self.jit else keyed, draws)
+        step, draws = self._stateless[name]
         key = None
-        if name == "train_step" and self.model._uses_randomness():
+        if draws:
             self.key, key = self.backend.fold_in(self.key, 1), self.backend.fold_in(self.key, 0)
         return step(state, data, key)
 

@@ -91,6 +91,10 @@ class ArrayData:
         """Every array, inputs first."""
         return self.x + (self.y or []) + ([] if self.sample_weight is None else [self.sample_weight])
 
+    def first(self):
+        """What the model is built and checked against: all of the data (a BatchStream gives its first batch)."""
+        return self
+
     def split(self, fraction):
         """(first 1 - fraction, last fraction), as Keras' validation_split takes the tail before shuffling."""
         if not 0 < fraction < 1:

@@ -72,7 +72,7 @@ class StepFunctions:
         return params
 
     def _update_metrics(self, metric_values, y, outputs, sample_weight, loss, output_losses, masks, valid=None):
-        count = outputs[0].shape[0] if valid is None else ops_sum(valid)
+        count = _row_count(outputs, valid)
         with Assigned(self.metric_variables, metric_values) as scope:
             self.compile_metrics.update(y, outputs, sample_weight, loss, output_losses, count, masks)
             updated = scope.current()
@@ -97,8 +97,7 @@ class StepFunctions:
             return self._differentiated(loss, opt_state), (loss, outputs, new_state, output_losses, masks)
 
         (_, (loss, outputs, state, output_losses, masks)), grads = self.backend.value_and_grad(loss_fn)(params)
-        local_count = outputs[0].shape[0] if valid is None else ops_sum(valid)
-        grads = self.replicas.reduce_gradients(grads, local_count, None)
+        grads = self.replicas.reduce_gradients(grads, _row_count(outputs, valid))
         state = self.replicas.reduce_state(state)
         params, opt_state = self.optimizer.update(grads, opt_state, params)
         if self.constrained:
@@ -143,6 +142,11 @@ class StepFunctions:
     def predict_step(self, params, state, x):
         outputs, new_state, _, _ = self._forward(params, state, x, False, None)
         return (outputs, new_state) if self.keeps_inference_state else outputs
+
+
+def _row_count(outputs, valid):
+    """The batch's real rows: all of them, or those `valid` marks in a padded batch."""
+    return outputs[0].shape[0] if valid is None else ops_sum(valid)
 
 
 def _mask_padding(masks, valid, outputs):

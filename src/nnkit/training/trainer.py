@@ -9,7 +9,6 @@ from nnkit import optimizers as optimizers_module
 from nnkit.backends import active
 from nnkit.callbacks import CallbackList
 from nnkit.distribution.active import distribution as default_distribution
-from nnkit.layers.normalization.batch_normalization import BatchNormalization
 from nnkit.layers.symbolic import flatten
 from nnkit.ops import stack
 from nnkit.random import host_rng, next_seed
@@ -117,12 +116,16 @@ class Trainer:
     def _device(self, arrays):
         """Batch arrays as the step functions take them: backend arrays, or host arrays left for the
         compiled step to copy in its own dispatch."""
-        backend = self.backend
         if arrays is None:
             return arrays
         arrays = self.replicas.place_batch(arrays)
-        if self.jit and backend.jit_takes_host_arrays:
+        if self.jit and self.backend.jit_takes_host_arrays:
             return arrays
+        return self._on_backend(arrays)
+
+    def _on_backend(self, arrays):
+        """The arrays as this backend's arrays (host ones copied there)."""
+        backend = self.backend
         return [a if backend.is_array(a) else backend.asarray(a) for a in arrays]
 
     def _train(self, step, *batch):
@@ -163,7 +166,7 @@ class Trainer:
         layers = self.model._nested_layers()
         if any(getattr(layer, "activity_regularizer", None) is not None for layer in layers):
             return False
-        return not (training and any(isinstance(layer, BatchNormalization) for layer in layers))
+        return not (training and any(layer.mixes_batch_rows_in_training for layer in layers))
 
     def padded(self, x, y, sample_weight, size, training):
         """(x, y, sample_weight, valid): the batch padded to `size` rows where that saves a compile, with
@@ -378,7 +381,7 @@ class Trainer:
         if class_weight is not None and isinstance(data, ArrayData):
             data = data.weighted_by_class(class_weight)
         with active.using(self.backend):
-            first = data.first() if isinstance(data, BatchStream) else data
+            first = data.first()
             self._ensure_training(first.x, first.y)
             for arrays in (data, validation):
                 if isinstance(arrays, ArrayData):
@@ -445,7 +448,7 @@ class Trainer:
         """Host arrays copied to the device (on the prefetch thread, ahead of their step) where it has its own memory."""
         if arrays is None or self.backend.host_memory:
             return arrays
-        return [a if self.backend.is_array(a) else self.backend.asarray(a) for a in arrays]
+        return self._on_backend(arrays)
 
     def validation(self, validation_data, validation_steps):
         """fit(validation_data=...): (x_val, y_val[, val_sample_weight]) arrays or any streamed form."""
@@ -507,7 +510,7 @@ class Trainer:
                 raise ValueError("evaluate() needs targets: call evaluate(x, y) with y for the compiled loss.")
             data = self.data(x, y, sample_weight, call="evaluate()")
         with active.using(self.backend):
-            first = data.first() if isinstance(data, BatchStream) else data
+            first = data.first()
             self._ensure_training(first.x, first.y)
             if isinstance(data, ArrayData):
                 self.check_values(data)
@@ -517,7 +520,7 @@ class Trainer:
     def predict(self, x, batch_size, verbose, callbacks, steps=None):
         data = self.stream(x, None, None, steps, False, None, "predict()", False) or self.data(x, call="predict()")
         with active.using(self.backend):
-            self._ensure_model((data.first() if isinstance(data, BatchStream) else data).x)
+            self._ensure_model(data.first().x)
             callback_list = CallbackList(callbacks, add_history=False,
                                          add_progbar=verbose != 0 and self.replicas.is_chief, model=self.model,
                                          verbose=verbose, epochs=1, steps=_at_most(data.steps(batch_size), steps))

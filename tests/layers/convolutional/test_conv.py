@@ -137,7 +137,7 @@ def test_bad_arguments_are_named():
         Conv1D(2, 3, padding="full", name="c1")
     with pytest.raises(ValueError, match=r"kernel_size must be .* 2 positive ints, received kernel_size=\(3, 0\)"):
         Conv2D(2, (3, 0))
-    with pytest.raises(ValueError, match=r"filters must be a positive integer, received filters=0"):
+    with pytest.raises(ValueError, match=r"Conv3D .*filters must be a positive integer, received 0"):
         Conv3D(0, 2)
     with pytest.raises(ValueError, match=r"strides > 1 cannot be combined with dilation_rate > 1"):
         Conv2D(2, 3, strides=2, dilation_rate=2)

@@ -11,15 +11,8 @@ from nnkit.layers.attention.head_projection import HeadProjection
 from nnkit.layers.attention.masks import causal_mask, check_mask, sliding_window_mask
 from nnkit.layers.dropout import Dropout
 from nnkit.layers.layer import Layer
-
-
-def _positive_int(layer_name, argument, value, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"MultiHeadAttention '{layer_name}': {argument} must be a positive integer, "
-                         f"received {argument}={value!r}.")
-    return value
+from nnkit.layers.positive_integer import positive_integer
+from nnkit.layers.spatial_arguments import layer_label
 
 
 class MultiHeadAttention(Layer):
@@ -34,9 +27,10 @@ class MultiHeadAttention(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self._num_heads = _positive_int(self.name, "num_heads", num_heads)
-        self._key_dim = _positive_int(self.name, "key_dim", key_dim)
-        self._value_dim = _positive_int(self.name, "value_dim", value_dim, allow_none=True) or key_dim
+        label = layer_label(self)
+        self._num_heads = positive_integer(label, "num_heads", num_heads)
+        self._key_dim = positive_integer(label, "key_dim", key_dim)
+        self._value_dim = self._key_dim if value_dim is None else positive_integer(label, "value_dim", value_dim)
         if not 0 <= dropout < 1:
             raise ValueError(f"MultiHeadAttention '{self.name}': dropout must be in [0, 1), received {dropout!r}.")
         self._dropout = float(dropout)
@@ -51,7 +45,8 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"MultiHeadAttention '{self.name}': attention_axes must be an int, list or tuple, "
                              f"received {attention_axes!r}.")
         self._attention_axes = None if attention_axes is None else tuple(attention_axes)
-        self._sliding_window = _positive_int(self.name, "sliding_window", sliding_window, allow_none=True)
+        self._sliding_window = (None if sliding_window is None
+                                else positive_integer(label, "sliding_window", sliding_window))
         self._kernel_initializer = initializers.get(kernel_initializer)
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)

@@ -1,10 +1,10 @@
 """What every convolution layer shares (kernel geometry, data format, bias, activation), and the N-d
 convolution layer behind Conv1D/2D/3D (Keras' BaseConv: kernel (*kernel_size, channels / groups, filters))."""
-import numbers
 
 from nnkit import activations, constraints, initializers, ops, regularizers
 from nnkit.layers.input_spec import InputSpec
 from nnkit.layers.layer import Layer
+from nnkit.layers.positive_integer import positive_integer
 from nnkit.layers.spatial_arguments import data_format as checked_data_format
 from nnkit.layers.spatial_arguments import int_tuple, layer_label
 from nnkit.ops.conv_geometry import conv_output_length
@@ -46,11 +46,6 @@ class ConvolutionLayer(Layer):
     def _positive_tuple(self, value, argument, allow_zero=False):
         """An int or `rank` ints as a tuple of `rank` ints (positive, or non-negative with allow_zero)."""
         return int_tuple(value, self.rank, argument, self, allow_zero=allow_zero)
-
-    def _positive_int(self, value, argument):
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
-            raise self._error(f"{argument} must be a positive integer, received {argument}={value!r}")
-        return int(value)
 
     # --- building and calling ------------------------------------------------------------------------------
     @property
@@ -122,8 +117,8 @@ class BaseConv(ConvolutionLayer):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, bias_regularizer, bias_constraint,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.filters = self._positive_int(filters, "filters")
-        self.groups = self._positive_int(groups, "groups")
+        self.filters = positive_integer(layer_label(self), "filters", filters)
+        self.groups = positive_integer(layer_label(self), "groups", groups)
         if self.filters % self.groups:
             raise self._error(f"filters must be divisible by groups, received filters={self.filters} and "
                               f"groups={self.groups}")

@@ -2,6 +2,8 @@
 kernel (*kernel_size, filters, channels) and output sizes as in Keras; `output_padding` adds output pixels."""
 from nnkit import constraints, initializers, ops, regularizers
 from nnkit.layers.convolutional.base_conv import ConvolutionLayer
+from nnkit.layers.positive_integer import positive_integer
+from nnkit.layers.spatial_arguments import layer_label
 from nnkit.ops.conv_geometry import conv_transpose_output_length
 
 
@@ -15,7 +17,7 @@ class BaseConvTranspose(ConvolutionLayer):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, bias_regularizer, bias_constraint,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.filters = self._positive_int(filters, "filters")
+        self.filters = positive_integer(layer_label(self), "filters", filters)
         self.output_padding = (None if output_padding is None
                                else self._positive_tuple(output_padding, "output_padding", allow_zero=True))
         if self.output_padding is not None and any(p >= s for p, s in zip(self.output_padding, self.strides)):

@@ -2,6 +2,8 @@
 kernel (*kernel_size, channels, depth_multiplier), output channel c * depth_multiplier + m, as in Keras."""
 from nnkit import constraints, initializers, ops, regularizers
 from nnkit.layers.convolutional.base_conv import ConvolutionLayer
+from nnkit.layers.positive_integer import positive_integer
+from nnkit.layers.spatial_arguments import layer_label
 
 
 class BaseDepthwiseConv(ConvolutionLayer):
@@ -14,7 +16,7 @@ class BaseDepthwiseConv(ConvolutionLayer):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, bias_regularizer, bias_constraint,
                          activity_regularizer=activity_regularizer, **kwargs)
-        self.depth_multiplier = self._positive_int(depth_multiplier, "depth_multiplier")
+        self.depth_multiplier = positive_integer(layer_label(self), "depth_multiplier", depth_multiplier)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)

@@ -3,6 +3,8 @@ Weights in Keras' order: depthwise_kernel (*kernel_size, channels, depth_multipl
 (1, ..., channels * depth_multiplier, filters), bias (filters,)."""
 from nnkit import constraints, initializers, ops, regularizers
 from nnkit.layers.convolutional.depthwise_conv import BaseDepthwiseConv
+from nnkit.layers.positive_integer import positive_integer
+from nnkit.layers.spatial_arguments import layer_label
 
 
 class BaseSeparableConv(BaseDepthwiseConv):
@@ -16,7 +18,7 @@ class BaseSeparableConv(BaseDepthwiseConv):
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
                          use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
                          activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
-        self.filters = self._positive_int(filters, "filters")
+        self.filters = positive_integer(layer_label(self), "filters", filters)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
         self.pointwise_constraint = constraints.get(pointwise_constraint)

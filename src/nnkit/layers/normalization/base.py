@@ -5,6 +5,7 @@ import numbers
 from nnkit import constraints, initializers, ops, regularizers
 from nnkit.layers.input_spec import InputSpec
 from nnkit.layers.layer import Layer
+from nnkit.layers.spatial_arguments import layer_label
 
 
 def normalize(x, mean, variance, gamma, beta, epsilon):
@@ -69,7 +70,7 @@ class Normalization(Layer):
 
     @property
     def _label(self):
-        return f"{type(self).__name__} '{self.name}'"
+        return layer_label(self)
 
     def _weight_shape(self, input_shape):
         """Check `axis` against the input, fix the input's rank and the sizes of `axis` (InputSpec), note how

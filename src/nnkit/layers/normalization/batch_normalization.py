@@ -15,6 +15,8 @@ class BatchNormalization(Normalization):
     statistics normalize. A `mask` (batch and time axes) leaves masked timesteps out of the statistics.
     `renorm=True` is batch renormalization, with Keras' extra weights moving_stddev, renorm_mean, renorm_stddev."""
 
+    mixes_batch_rows_in_training = True
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None,

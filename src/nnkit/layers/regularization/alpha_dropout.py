@@ -2,7 +2,7 @@
 from nnkit import ops
 from nnkit.backends import active
 from nnkit.layers.layer import Layer
-from nnkit.layers.regularization.random_keys import layer_key
+from nnkit.layers.random_keys import layer_key
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946

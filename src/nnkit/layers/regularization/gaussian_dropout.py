@@ -4,7 +4,7 @@ import math
 from nnkit import ops
 from nnkit.backends import active
 from nnkit.layers.layer import Layer
-from nnkit.layers.regularization.random_keys import layer_key
+from nnkit.layers.random_keys import layer_key
 
 
 class GaussianDropout(Layer):

@@ -4,7 +4,7 @@ from nnkit import ops
 from nnkit.layers import spatial_arguments as arguments
 from nnkit.layers.dropout import Dropout
 from nnkit.layers.input_spec import InputSpec
-from nnkit.layers.regularization.random_keys import layer_key
+from nnkit.layers.random_keys import layer_key
 
 
 class BaseSpatialDropout(Dropout):

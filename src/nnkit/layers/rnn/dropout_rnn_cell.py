@@ -1,10 +1,10 @@
 """The shared part of the built-in recurrent cells: weights and their settings, dropout masks drawn once per
 sequence, and a step split in two, so that a layer projects every time step's input with one matmul."""
 from nnkit import activations, constraints, initializers, ops, regularizers
-from nnkit.backends import active
-from nnkit.layers import call_context
 from nnkit.layers.layer import Layer
 from nnkit.layers.positive_integer import positive_integer
+from nnkit.layers.random_keys import layer_key
+from nnkit.layers.spatial_arguments import layer_label
 
 
 class DropoutRNNCell(Layer):
@@ -23,7 +23,7 @@ class DropoutRNNCell(Layer):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
                  **kwargs):
         super().__init__(**kwargs)
-        self.units = positive_integer(f"{type(self).__name__} '{self.name}'", "units", units)
+        self.units = positive_integer(layer_label(self), "units", units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -71,15 +71,8 @@ class DropoutRNNCell(Layer):
     def _draw(self, rate, shape, dtype, count):
         if rate <= 0:
             return None
-        context = call_context.current()
-
-        def one():
-            key = context.next_key()
-            if self.seed is not None:
-                key = active.backend.fold_in(key, self.seed)
-            return ops.dropout(ops.ones(shape, dtype=dtype), rate, key)
-
-        return [one() for _ in range(count)] if count > 1 else one()
+        masks = [ops.dropout(ops.ones(shape, dtype=dtype), rate, layer_key(self.seed)) for _ in range(count)]
+        return masks if count > 1 else masks[0]
 
     def dropout_masks(self, batch_size, input_dim, dtype, training):
         """(input mask, recurrent mask), each None, one (batch, n) array, or a list of one per gate; drawn

@@ -5,18 +5,16 @@ import sys
 
 import numpy as np
 
+from nnkit.tree import map_structure
+
 
 def is_torch_data_loader(data):
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(data, torch.utils.data.DataLoader)
 
 
-def to_numpy_tree(value):
-    """Torch tensors anywhere in tuples, lists and dicts -> NumPy arrays."""
-    if isinstance(value, (tuple, list)):
-        return type(value)(to_numpy_tree(item) for item in value)
-    if isinstance(value, dict):
-        return {key: to_numpy_tree(item) for key, item in value.items()}
+def _to_numpy(value):
+    """A torch tensor as a NumPy array; anything else as it is."""
     if hasattr(value, "detach") and hasattr(value, "numpy"):
         return np.asarray(value.detach().cpu().numpy())
     return value
@@ -39,7 +37,7 @@ class TorchDataLoaderAdapter:
 
     def epoch_batches(self):
         for batch in itertools.islice(iter(self.loader), self.steps):
-            yield to_numpy_tree(batch)
+            yield map_structure(_to_numpy, batch)  # torch tensors anywhere in tuples, lists and dicts
 
     def on_epoch_end(self):
         """The DataLoader reshuffles itself each epoch."""

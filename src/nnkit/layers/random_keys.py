@@ -1,5 +1,5 @@
-"""The random key a noise layer draws from in one call: the model step's next key, with the layer's own
-integer `seed` folded in when it has one (as layers/dropout.py does)."""
+"""The random key a layer draws from in one call (dropout, noise, recurrent dropout masks): the model step's next
+key, with the layer's own integer `seed` folded in when it has one."""
 from nnkit.backends import active
 from nnkit.layers import call_context
 
