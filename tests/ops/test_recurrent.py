@@ -1,7 +1,9 @@
-"""nnkit.ops.recurrent.lstm_sequence, the fused NumPy LSTM primitive, called directly: values against a float64
-step-by-step reference (including gates saturated far beyond where exp overflows float32, without warnings),
-float32 in and out, and its closed-form BPTT against central finite differences.
-(Through the LSTM layer, against the generic steps and JAX: tests/layers/rnn/test_recurrent_math.py.)"""
+"""The fused LSTM sequence primitive called directly, with its ufunc steps (nnkit.ops.recurrent.lstm_sequence, any
+array namespace) and with the NumPy backend's compiled steps (nnkit.backends.numba_kernels.lstm_sequence): values
+against a float64 step-by-step reference (including gates saturated far beyond where exp overflows float32,
+without warnings), float32 in and out, its closed-form BPTT against central finite differences, and the pooled
+buffers it reuses. (Through the LSTM layer, against the generic steps and JAX: tests/layers/rnn/test_recurrent_math.py;
+the compiled kernels one step at a time: tests/backends/test_numba_kernels.py.)"""
 import warnings
 
 import numpy as np
@@ -9,31 +11,34 @@ import pytest
 
 from gradcheck import check_gradients
 from nnkit.backends import active, get_backend
-from nnkit.ops.recurrent import lstm_sequence
+from nnkit import ops
+from nnkit.ops import recurrent
+from nnkit.backends import numba_kernels
 
-STEPS, BATCH, UNITS = 4, 3, 2
+STEPS, BATCH, FEATURES, UNITS = 4, 3, 5, 2
 RNG = np.random.default_rng(11)
 
 
 def _inputs(spread):
-    """(projected, h0, c0, recurrent_kernel) in float64; `spread` scales the projected pre-activations."""
-    return (RNG.standard_normal((STEPS, BATCH, 4 * UNITS)) * spread, RNG.standard_normal((BATCH, UNITS)) * 0.5,
+    """(inputs, kernel, bias, h0, c0, recurrent_kernel) in float64; `spread` scales the inputs' pre-activations."""
+    return (RNG.standard_normal((STEPS, BATCH, FEATURES)), RNG.standard_normal((FEATURES, 4 * UNITS)) * spread / 2,
+            RNG.standard_normal(4 * UNITS) * spread / 2, RNG.standard_normal((BATCH, UNITS)) * 0.5,
             RNG.standard_normal((BATCH, UNITS)) * 0.5, RNG.standard_normal((UNITS, 4 * UNITS)) * 0.6)
 
 
-def _reference(projected, h, c, recurrent_kernel):
-    """[h, c] per step with the textbook formulas in float64 (Keras' gate order i, f, c, o)."""
+def _reference(inputs, kernel, bias, h, c, recurrent_kernel):
+    """h per step, then the last c, with the textbook formulas in float64 (Keras' gate order i, f, c, o)."""
     def sigmoid(z):
         return 1.0 / (1.0 + np.exp(-z))
 
     out = []
-    for x in projected:
-        z = x + h @ recurrent_kernel
+    for x in inputs:
+        z = x @ kernel + (0 if bias is None else bias) + h @ recurrent_kernel
         i, f, candidate, o = np.split(z, 4, axis=-1)
         c = sigmoid(f) * c + sigmoid(i) * np.tanh(candidate)
         h = sigmoid(o) * np.tanh(c)
-        out.append(np.concatenate([h, c], axis=-1))
-    return np.stack(out)
+        out.append(h)
+    return np.stack(out + [c])
 
 
 @pytest.fixture
@@ -42,24 +47,69 @@ def numpy_backend():
         yield
 
 
+@pytest.fixture(params=["ufunc", "compiled"])
+def lstm_sequence(request):
+    return {"ufunc": recurrent.lstm_sequence, "compiled": numba_kernels.lstm_sequence}[request.param]
+
+
 @pytest.mark.parametrize("spread", [1.0, 300.0], ids=["moderate", "saturated"])
-def test_float32_values_match_float64_reference_without_warnings(numpy_backend, spread):
+def test_float32_values_match_float64_reference_without_warnings(numpy_backend, lstm_sequence, spread):
     """Saturated gates (|z| up to ~1000: exp(-z) overflows float32 to inf, on purpose) come out exactly 0 or 1
     and the candidate -1 or 1, with no overflow warning."""
     arrays = _inputs(spread)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = lstm_sequence(*[a.astype(np.float32) for a in arrays])
-    assert out.dtype == np.float32 and out.shape == (STEPS, BATCH, 2 * UNITS)
+    assert out.dtype == np.float32 and out.shape == (STEPS + 1, BATCH, UNITS)
     np.testing.assert_allclose(out, _reference(*arrays), rtol=2e-6, atol=2e-6)
 
 
-def test_float64_values_match_reference(numpy_backend):
+def test_float64_values_match_reference(numpy_backend, lstm_sequence):
     arrays = _inputs(2.0)
     np.testing.assert_allclose(lstm_sequence(*arrays), _reference(*arrays), rtol=1e-13, atol=1e-14)
 
 
+def test_time_major_view_of_batch_major_inputs_and_no_bias(numpy_backend, lstm_sequence):
+    """The layer hands over a transposed view of (batch, time, features) data; a bias of None adds nothing."""
+    inputs, kernel, _, h, c, recurrent_kernel = _inputs(1.0)
+    view = np.ascontiguousarray(inputs.transpose(1, 0, 2)).transpose(1, 0, 2)
+    np.testing.assert_allclose(lstm_sequence(view, kernel, None, h, c, recurrent_kernel),
+                               _reference(inputs, kernel, None, h, c, recurrent_kernel), rtol=1e-13, atol=1e-14)
+
+
 @pytest.mark.parametrize("spread", [1.0, 4.0])
-def test_gradients_match_finite_differences(numpy_backend, spread):
-    """d/d(projected, h0, c0, recurrent_kernel) of every h and c of every step, through the closed-form BPTT."""
+def test_gradients_match_finite_differences(numpy_backend, lstm_sequence, spread):
+    """d/d(inputs, kernel, bias, h0, c0, recurrent_kernel) of every h and the last c, through the closed-form BPTT."""
     check_gradients(lstm_sequence, *_inputs(spread))
+
+
+def test_gradients_of_a_single_step(numpy_backend, lstm_sequence):
+    """One step: the recurrent kernel's gradient comes from h0 alone."""
+    arrays = _inputs(1.0)
+    check_gradients(lstm_sequence, arrays[0][:1], *arrays[1:])
+
+
+def test_steps_reuse_pooled_buffers_without_stale_values(numpy_backend, lstm_sequence):
+    """A second training step takes the first step's freed buffers from the pool (no new large arrays) and still
+    gives the same values and gradients: nothing is read from a buffer before it is written."""
+    arrays = _inputs(1.0)
+
+    def step():
+        loss, grads = ops.value_and_grad(lambda a: ops.sum(ops.square(lstm_sequence(*a))))(list(arrays))
+        return np.asarray(loss), [np.asarray(g) for g in grads]
+
+    pool = recurrent._pool()
+    original_take = pool.take
+    taken = {"first": [], "second": []}
+    results = {}
+    for name in taken:
+        pool.take = lambda *args, name=name: taken[name].append(original_take(*args)) or taken[name][-1]
+        try:
+            results[name] = step()
+        finally:
+            del pool.take
+    assert len(taken["first"]) == 4  # gates, c, tanh(c), dz
+    assert sorted(map(id, taken["second"])) == sorted(map(id, taken["first"]))
+    np.testing.assert_array_equal(results["first"][0], results["second"][0])
+    for a, b in zip(results["first"][1], results["second"][1]):
+        np.testing.assert_array_equal(a, b)

@@ -166,6 +166,23 @@ def test_fused_numpy_sequences_equal_generic_steps(float64, kind, states):
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_fused_numpy_sequences_apply_the_input_dropout_mask(float64, kind, monkeypatch):
+    """With input dropout in training (no recurrent dropout) the fused kernel runs on the masked inputs: values and
+    gradients equal the generic steps' with the same mask (drawn once here, so both runs share it)."""
+    with active.using(get_backend("numpy")):
+        layer = _built(lambda: KINDS[kind][0](return_sequences=True, dropout=0.5))
+        input_mask = np.array([[2.0, 0.0], [0.0, 2.0]])
+        monkeypatch.setattr(layer.cell, "dropout_masks",
+                            lambda batch, features, dtype, training: (input_mask, None) if training else (None, None))
+        fused = check_layer_gradients(layer, X, call=lambda x: layer(x, training=True))
+        generic = check_layer_gradients(layer, X, call=lambda x: layer(x, mask=np.ones((2, 3), bool), training=True))
+        for a, b in zip(fused[0], generic[0]):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        undropped = np.asarray(layer(X * np.array([2.0, 0.0])[None, None]))
+        np.testing.assert_allclose(np.asarray(layer(X, training=True))[0], undropped[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
 def test_fused_numpy_gradients_equal_jax_scan(kind):
     """The tape's closed-form BPTT (NumPy) and jax.grad through lax.scan (JAX) on the same float64 layer."""
     layer = _built(lambda: KINDS[kind][0](return_sequences=True))

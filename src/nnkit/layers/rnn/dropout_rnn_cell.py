@@ -94,10 +94,10 @@ class DropoutRNNCell(Layer):
             projected = ops.matmul(inputs, self.kernel)
         elif isinstance(input_mask, list):
             blocks = ops.split(self.kernel, self.gates, axis=1)
-            projected = ops.concatenate([ops.matmul(ops.multiply(inputs, _align(m, inputs)), k)
-                                         for m, k in zip(input_mask, blocks)], axis=-1)
+            projected = ops.concatenate([ops.matmul(dropped(inputs, m), k) for m, k in zip(input_mask, blocks)],
+                                        axis=-1)
         else:
-            projected = ops.matmul(ops.multiply(inputs, _align(input_mask, inputs)), self.kernel)
+            projected = ops.matmul(dropped(inputs, input_mask), self.kernel)
         bias = self._input_bias()
         return projected if bias is None else ops.add(projected, bias)
 
@@ -143,8 +143,6 @@ class DropoutRNNCell(Layer):
         }
 
 
-def _align(mask, inputs):
-    """A (batch, n) mask shaped to multiply a step (batch, n) or a time-major sequence (time, batch, n)."""
-    if len(inputs.shape) == 2:
-        return mask
-    return ops.expand_dims(mask, 0)
+def dropped(inputs, mask):
+    """`inputs`, one step (batch, n) or a time-major sequence (time, batch, n), times a (batch, n) dropout mask."""
+    return ops.multiply(inputs, mask if len(inputs.shape) == 2 else ops.expand_dims(mask, 0))

@@ -54,13 +54,14 @@ class GRUCell(DropoutRNNCell):
         h = ops.add(candidate, ops.multiply(z, ops.subtract(h, candidate)))
         return h, [h]
 
-    def fused_sequence(self, projected, states, recurrent_mask=None):
-        """(time-major outputs, [h]) from the backend's fused GRU sequence kernel, or None where the backend
-        has none (it compiles the scan instead) or this cell's settings need the generic steps."""
+    def fused_sequence(self, inputs, states, input_mask=None, recurrent_mask=None):
+        """(time-major outputs, [h]) of time-major `inputs` from the backend's fused GRU sequence kernel, or None
+        where the backend has none (it compiles the scan instead) or this cell's settings need the generic steps."""
         kernel = active.backend.fused_recurrence("gru")
         if (kernel is None or recurrent_mask is not None or not self.reset_after
                 or self.activation is not activations.tanh or self.recurrent_activation is not activations.sigmoid):
             return None
+        projected = self.project(inputs, input_mask)
         bias = (ops.getitem(self.bias, 1) if self.bias is not None
                 else ops.zeros((3 * self.units,), dtype=projected.dtype))
         outputs = kernel(projected, states[0], self.recurrent_kernel, bias)

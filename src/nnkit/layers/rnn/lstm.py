@@ -3,7 +3,7 @@ import numpy as np
 
 from nnkit import activations, ops
 from nnkit.backends import active
-from nnkit.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+from nnkit.layers.rnn.dropout_rnn_cell import DropoutRNNCell, dropped
 from nnkit.layers.rnn.recurrent_layer import RecurrentLayer
 
 
@@ -46,19 +46,20 @@ class LSTMCell(DropoutRNNCell):
         h = ops.multiply(o, self.activation(c))
         return h, [h, c]
 
-    def fused_sequence(self, projected, states, recurrent_mask=None):
-        """(time-major outputs, [h, c]) from the backend's fused LSTM sequence kernel, or None where the
-        backend has none (it compiles the scan instead) or this cell's settings need the generic steps."""
+    def fused_sequence(self, inputs, states, input_mask=None, recurrent_mask=None):
+        """(time-major outputs, [h, c]) of time-major `inputs` from the backend's fused LSTM sequence kernel, which
+        also projects the inputs; None where the backend has none (it compiles the scan instead) or this cell's
+        settings need the generic steps."""
         kernel = active.backend.fused_recurrence("lstm")
-        if (kernel is None or recurrent_mask is not None or self.activation is not activations.tanh
-                or self.recurrent_activation is not activations.sigmoid):
+        steps = inputs.shape[0]
+        if (kernel is None or recurrent_mask is not None or isinstance(input_mask, list) or not steps
+                or self.activation is not activations.tanh or self.recurrent_activation is not activations.sigmoid):
             return None
+        if input_mask is not None:
+            inputs = dropped(inputs, input_mask)
         h, c = states
-        sequence = kernel(projected, h, c, self.recurrent_kernel)
-        units = self.units
-        outputs = ops.getitem(sequence, (slice(None), slice(None), slice(0, units)))
-        return outputs, [ops.getitem(sequence, (-1, slice(None), slice(0, units))),
-                         ops.getitem(sequence, (-1, slice(None), slice(units, None)))]
+        sequence = kernel(inputs, self.kernel, self.bias, h, c, self.recurrent_kernel)
+        return ops.getitem(sequence, slice(0, steps)), [ops.getitem(sequence, steps - 1), ops.getitem(sequence, steps)]
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": activations.serialize(self.recurrent_activation),

@@ -136,12 +136,12 @@ class RNN(Layer):
         cell = self.cell
         if getattr(cell, "splits_steps", False):
             input_mask, recurrent_mask = cell.dropout_masks(xs.shape[1], xs.shape[-1], xs.dtype, training)
-            xs = cell.project(xs, input_mask)
             if mask is None and not self.unroll:
-                fused = getattr(cell, "fused_sequence", lambda *_: None)(xs, states, recurrent_mask)
+                fused = getattr(cell, "fused_sequence", lambda *_: None)(xs, states, input_mask, recurrent_mask)
                 if fused is not None:
                     outputs, new_states = fused
                     return outputs, new_states[0], new_states
+            xs = cell.project(xs, input_mask)
 
             def step(x, previous):
                 return cell.recur(x, previous, recurrent_mask)

@@ -1,0 +1,138 @@
+"""Kernels the NumPy backend compiles with Numba where a chain of ufunc calls per time step costs more in calls
+and passes over memory than in arithmetic: one compiled call per LSTM time step does the whole element-wise
+part, forward and backward. Compiled on first use, cached on disk.
+
+float32's forward takes exp from a vectorizable Cephes-style polynomial (relative error < 1e-7, below NumPy's own
+float32 exp) because LLVM cannot vectorize calls to the C library's expf and NumPy's is twice as slow here;
+float64 uses the C library (the reference for the gradient checks)."""
+import math
+
+import numba
+import numpy as np
+
+from nnkit.ops.recurrent import UfuncLstmSteps, make_lstm_sequence
+
+_ONE, _TWO = np.float32(1), np.float32(2)
+_LOG2E = np.float32(1.4426950408889634)
+_LN2_HIGH, _LN2_LOW = np.float32(0.693359375), np.float32(-2.12194440e-4)  # ln 2 in two parts: exact n * high
+_ROUND = np.float32(12582912.0)  # 1.5 * 2**23: adding then subtracting it rounds a float32 to an integer
+_EXP_MIN, _EXP_MAX = np.float32(-87.0), np.float32(88.0)  # exp stays a normal float32 in between
+_E5, _E4, _E3, _E2, _E1, _E0 = (np.float32(c) for c in (1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3,
+                                                         4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1))
+_SMALL_TANH = np.float32(0.0625)  # below, tanh from its series: (1 - e) / (1 + e) would cancel digits
+_T3, _T5, _T7 = np.float32(1 / 3), np.float32(2 / 15), np.float32(17 / 315)
+
+
+@numba.njit(inline="always")
+def _exp_parts(v):
+    """exp(v) of a float32 as (mantissa, bits of 2**n): exp(v) = mantissa * 2**n, v clamped to [-87, 88]."""
+    v = _EXP_MIN if v < _EXP_MIN else (_EXP_MAX if v > _EXP_MAX else v)
+    n = (v * _LOG2E + _ROUND) - _ROUND
+    r = v - n * _LN2_HIGH - n * _LN2_LOW
+    p = ((((_E5 * r + _E4) * r + _E3) * r + _E2) * r + _E1) * r + _E0
+    return p * r * r + r + _ONE, (np.int32(n) + np.int32(127)) << np.int32(23)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _lstm_step_forward_float32(gates, recurrent, c, c_new, tanh_c, h, powers_bits, tanh_bits):
+    """UfuncLstmSteps.forward in five vectorizable passes (fused further, LLVM vectorizes less), exp as a mantissa times a power of two whose bits go
+    through `powers_bits` / `tanh_bits` (int32 scratch, read back as float32)."""
+    batch, width = gates.shape
+    units = width // 4
+    flat_gates, flat_recurrent, flat_bits = gates.reshape(gates.size), recurrent.reshape(recurrent.size), powers_bits.reshape(powers_bits.size)
+    for k in range(flat_gates.size):
+        flat_gates[k], flat_bits[k] = _exp_parts(flat_gates[k] + flat_recurrent[k])
+    powers = flat_bits.view(np.float32)
+    for k in range(flat_gates.size):
+        flat_gates[k] = _ONE / (_ONE + flat_gates[k] * powers[k])
+    for b in range(batch):
+        for u in range(units):
+            candidate = _TWO * gates[b, 2 * units + u] - _ONE
+            gates[b, 2 * units + u] = candidate
+            c_new[b, u] = gates[b, units + u] * c[b, u] + gates[b, u] * candidate
+    flat_c, flat_tanh_c, flat_tanh_bits = c_new.reshape(c_new.size), tanh_c.reshape(tanh_c.size), tanh_bits.reshape(tanh_bits.size)
+    for k in range(flat_c.size):
+        flat_tanh_c[k], flat_tanh_bits[k] = _exp_parts(-_TWO * abs(flat_c[k]))
+    tanh_powers = tanh_bits.view(np.float32)
+    for b in range(batch):
+        for u in range(units):
+            cell = c_new[b, u]
+            e = tanh_c[b, u] * tanh_powers[b, u]  # exp(-2 |c|)
+            large = math.copysign((_ONE - e) / (_ONE + e), cell)
+            square = cell * cell
+            small = cell * (_ONE - square * (_T3 - square * (_T5 - square * _T7)))
+            tanh = small if abs(cell) < _SMALL_TANH else large
+            tanh_c[b, u] = tanh
+            h[b, u] = gates[b, 3 * units + u] * tanh
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _lstm_step_forward_float64(gates, recurrent, c, c_new, tanh_c, h):
+    """UfuncLstmSteps.forward element by element (exp of the scaled pre-activations may overflow to inf: the
+    gate's limit 0)."""
+    batch, width = gates.shape
+    units = width // 4
+    for b in range(batch):
+        for k in range(width):
+            gates[b, k] = 1.0 / (1.0 + math.exp(gates[b, k] + recurrent[b, k]))
+        for u in range(units):
+            candidate = 2.0 * gates[b, 2 * units + u] - 1.0
+            gates[b, 2 * units + u] = candidate
+            cell = gates[b, units + u] * c[b, u] + gates[b, u] * candidate
+            c_new[b, u] = cell
+            tanh_c[b, u] = math.tanh(cell)
+            h[b, u] = gates[b, 3 * units + u] * tanh_c[b, u]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _lstm_step_backward(gates, c_previous, tanh_c, dh, dc, dz):
+    """UfuncLstmSteps.backward element by element, in one pass."""
+    one = gates.dtype.type(1)
+    batch, width = gates.shape
+    units = width // 4
+    for b in range(batch):
+        for u in range(units):
+            i, f = gates[b, u], gates[b, units + u]
+            candidate, o = gates[b, 2 * units + u], gates[b, 3 * units + u]
+            t = tanh_c[b, u]
+            dh_bu = dh[b, u]
+            dc_bu = dc[b, u] + dh_bu * o * (one - t * t)
+            dz[b, u] = dc_bu * candidate * i * (one - i)
+            dz[b, units + u] = dc_bu * c_previous[b, u] * f * (one - f)
+            dz[b, 2 * units + u] = dc_bu * i * (one - candidate * candidate)
+            dz[b, 3 * units + u] = dh_bu * t * o * (one - o)
+            dc[b, u] = dc_bu * f
+
+
+class _Float32LstmSteps:
+    """The compiled float32 steps, with the interface of UfuncLstmSteps and their scratch for powers of two."""
+
+    backward = staticmethod(_lstm_step_backward)
+
+    def __init__(self, batch, units):
+        self.powers_bits = np.empty((batch, 4 * units), dtype=np.int32)
+        self.tanh_bits = np.empty((batch, units), dtype=np.int32)
+
+    def forward(self, gates, recurrent, c, c_new, tanh_c, h):
+        _lstm_step_forward_float32(gates, recurrent, c, c_new, tanh_c, h, self.powers_bits, self.tanh_bits)
+
+
+class _Float64LstmSteps:
+    """The compiled float64 steps, with the interface of UfuncLstmSteps."""
+
+    forward = staticmethod(_lstm_step_forward_float64)
+    backward = staticmethod(_lstm_step_backward)
+
+
+def lstm_steps(xp, batch, units, dtype):
+    """Compiled steps for float32 and float64; other dtypes (float16, bfloat16: Numba has no arithmetic for them)
+    take the ufunc steps."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        return _Float32LstmSteps(batch, units)
+    if dtype == np.float64:
+        return _Float64LstmSteps
+    return UfuncLstmSteps(xp, batch, units, dtype)
+
+
+lstm_sequence = make_lstm_sequence(lstm_steps)
