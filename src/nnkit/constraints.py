@@ -1,9 +1,7 @@
 """Weight constraints (Keras 3): projections the train step applies to a variable after each optimizer update."""
-import inspect
-
 import nnkit.ops as ops
+from nnkit.catalog import Catalog
 from nnkit.config import epsilon
-from nnkit.naming import look_up, snake_case
 
 
 def _norms(w, axis):
@@ -85,47 +83,8 @@ class MinMaxNorm(Constraint):
 # Keras' lowercase aliases: the classes under snake_case names.
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
 
-_CLASSES = (Constraint, MaxNorm, NonNeg, UnitNorm, MinMaxNorm)
-_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES})
-
-
-def _lookup(name):
-    """The constraint class called `name`, or a ValueError suggesting close names."""
-    return look_up(_BY_NAME, name, "constraint",
-                   "a Constraint instance or class, a callable, a config dict {'class_name': ..., 'config': {...}}")
-
-
-def serialize(constraint):
-    """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it
-    (None stays None, so layers can store an absent constraint)."""
-    if constraint is None:
-        return None
-    if not isinstance(constraint, Constraint):
-        raise ValueError(f"Only Constraint instances can be serialized; received {constraint!r}")
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-
-
-def deserialize(config):
-    """Rebuild a constraint from a `serialize` dict."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"A constraint config needs a 'class_name' key; received {config!r}")
-    return _lookup(config["class_name"]).from_config(config.get("config") or {})
-
-
-def get(identifier):
-    """A constraint from a name, config dict, Constraint (class or instance) or callable; None stays None."""
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if inspect.isclass(identifier) and issubclass(identifier, Constraint):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+_CATALOG = Catalog(Constraint, (Constraint, MaxNorm, NonNeg, UnitNorm, MinMaxNorm), "constraint")
+get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize
 
 
 __all__ = [

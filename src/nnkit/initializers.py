@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
+from nnkit.catalog import Catalog
 from nnkit.config import floatx
 from nnkit.random import host_rng
-from nnkit.naming import look_up, snake_case
 
 # Keras' stddev correction so a normal truncated at 2 std keeps the intended variance.
 _TRUNCATION_CORRECTION = 0.87962566103423978
@@ -300,48 +300,7 @@ variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform
 he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
 
 # Class names, their snake_case forms, and the aliases Keras keeps for older code.
-_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES})
-_BY_NAME.update(
-    {
-        "uniform": RandomUniform,
-        "normal": RandomNormal,
-        "one": Ones,
-        "zero": Zeros,
-        "OrthogonalInitializer": Orthogonal,
-    }
-)
-
-
-def _lookup(name):
-    """The initializer class called `name`, or a ValueError suggesting close names."""
-    return look_up(_BY_NAME, name, "initializer",
-                   "an Initializer instance or class, a callable, a config dict {'class_name': ..., 'config': {...}}")
-
-def serialize(initializer):
-    """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it."""
-    if not isinstance(initializer, Initializer):
-        raise ValueError(f"Only Initializer instances can be serialized; received {initializer!r}")
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-
-
-def deserialize(config):
-    """Rebuild an initializer from a `serialize` dict."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"An initializer config needs a 'class_name' key; received {config!r}")
-    return _lookup(config["class_name"]).from_config(config.get("config") or {})
-
-
-def get(identifier):
-    """An initializer from a name, config dict, Initializer (class or instance) or callable; None stays None."""
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+_CATALOG = Catalog(Initializer, _CLASSES, "initializer", aliases={
+    "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros, "OrthogonalInitializer": Orthogonal,
+})
+get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize

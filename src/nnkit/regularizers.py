@@ -4,7 +4,7 @@ import math
 
 import nnkit.ops as ops
 from nnkit.config import epsilon
-from nnkit.naming import look_up, snake_case
+from nnkit.catalog import Catalog
 
 
 def _non_negative_float(value, name):
@@ -109,44 +109,6 @@ _CLASSES = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
 l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 
 
-# Class names and their snake_case forms ('l1', 'l2', 'l1_l2', 'orthogonal_regularizer').
-_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES})
-_BY_NAME["l1_l2"] = L1L2
-
-
-def _lookup(name):
-    """The regularizer class called `name`, or a ValueError suggesting close names."""
-    return look_up(_BY_NAME, name, "regularizer",
-                   "a Regularizer instance or class, a callable, a config dict {'class_name': ..., 'config': {...}}")
-
-def serialize(regularizer):
-    """The config dict `{'class_name': ..., 'config': ...}` that `get`/`deserialize` turn back into it
-    (None stays None, so layers can store an absent regularizer)."""
-    if regularizer is None:
-        return None
-    if not isinstance(regularizer, Regularizer):
-        raise ValueError(f"Only Regularizer instances can be serialized; received {regularizer!r}")
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-
-
-def deserialize(config):
-    """Rebuild a regularizer from a `serialize` dict."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"A regularizer config needs a 'class_name' key; received {config!r}")
-    return _lookup(config["class_name"]).from_config(config.get("config") or {})
-
-
-def get(identifier):
-    """A regularizer from a name, config dict, Regularizer (class or instance) or callable; None stays None."""
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+# Class names, their snake_case forms ('l1', 'l2', 'l1_l2', 'orthogonal_regularizer') and Keras' 'l1_l2'.
+_CATALOG = Catalog(Regularizer, _CLASSES, "regularizer", aliases={"l1_l2": L1L2})
+get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize

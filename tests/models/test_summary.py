@@ -187,3 +187,14 @@ def _nnkit_columns(model):
 def test_connected_to_column_appears_where_keras_shows_it(build):
     keras = keras_or_skip()
     assert _nnkit_columns(build(nnkit)) == _keras_columns(build(keras))
+
+
+def test_sequential_subclasses_have_no_connected_to_column(backend):
+    """Keras' rule is `isinstance(model, Sequential)`: a subclass repeating one layer is still a plain stack."""
+    class Tower(Sequential):
+        pass
+
+    repeated = Dense(4, name="repeated")
+    model = Tower([Input((4,)), repeated, repeated])
+    header = re.split(r"\s{2,}", _summary_lines(model)[2].strip())
+    assert header == ["Layer (type)", "Output Shape", "Param #"]

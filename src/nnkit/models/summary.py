@@ -2,6 +2,7 @@
 import numpy as np
 
 from nnkit.layers.input_layer import InputLayer
+from nnkit.models.sequential import Sequential
 
 
 def _format_bytes(count):
@@ -44,7 +45,7 @@ def _sequential_like(model):
     form one chain (each call reads at most one tensor, no layer is called twice, one call's output is read
     by no other call)."""
     nodes = getattr(model, "_nodes", None)
-    if nodes is None or type(model).__name__ == "Sequential":
+    if nodes is None or isinstance(model, Sequential):
         return True
     read = {id(tensor.node) for node in nodes for tensor in node.flat_inputs}
     unread = [node for node in nodes if id(node) not in read]
