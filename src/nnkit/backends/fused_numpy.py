@@ -1,9 +1,8 @@
 """In-place optimizer kernels over NumPy-like arrays (per namespace, so CuPy can reuse them): the eager form of
 buffer donation. Gradients are only read; a read-only parameter or slot makes a kernel return False, untouched."""
-import numpy as np
 
 
-def _writable(*groups):
+def writable(*groups):
     """Whether every array in the given lists may be written in place."""
     return all(getattr(array.flags, "writeable", True) for group in groups for array in group)
 
@@ -24,7 +23,7 @@ def make_adam(xp):
     def adam(params, grads, ms, vs, lr_t, beta_1, beta_2, epsilon, decay=0.0, scratch=None):
         """p *= 1 - decay; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr_t m / (sqrt(v) + eps).
         `scratch`: the caller's {dtype: buffer} dict, reused between calls (None: fresh buffers)."""
-        if not _writable(params, ms, vs):
+        if not writable(params, ms, vs):
             return False
         buffers = {} if scratch is None else scratch
         keep, one_minus_b1, one_minus_b2 = 1.0 - decay, 1.0 - beta_1, 1.0 - beta_2
@@ -54,7 +53,7 @@ def make_sgd(xp):
 
     def sgd(params, grads, velocities, lr, momentum, nesterov, decay=0.0):
         """p *= 1 - decay; v = momentum v - lr g; p += v (Nesterov: p += momentum v - lr g)."""
-        if not _writable(params, velocities or ()):
+        if not writable(params, velocities or ()):
             return False
         keep = 1.0 - decay
         for index, (param, grad) in enumerate(zip(params, grads)):
@@ -77,5 +76,3 @@ def make_sgd(xp):
 
     return sgd
 
-
-FUSED_UPDATES = {"adam": make_adam(np), "sgd": make_sgd(np)}

@@ -1,6 +1,6 @@
-"""Kernels the NumPy backend compiles with Numba where a chain of ufunc calls per time step costs more in calls
-and passes over memory than in arithmetic: one compiled call per LSTM time step does the whole element-wise
-part, forward and backward. Compiled on first use, cached on disk.
+"""Kernels the NumPy backend compiles with Numba where a chain of ufunc calls costs more in calls and passes over
+memory than in arithmetic: one compiled call per LSTM time step does the whole element-wise part, forward and
+backward, and Adam updates each parameter in one pass instead of eleven. Compiled on first use, cached on disk.
 
 float32's forward takes exp from a vectorizable Cephes-style polynomial (relative error < 1e-7, below NumPy's own
 float32 exp) because LLVM cannot vectorize calls to the C library's expf and NumPy's is twice as slow here;
@@ -10,8 +10,10 @@ import math
 import numba
 import numpy as np
 
+from nnkit.backends.fused_numpy import make_adam, writable
 from nnkit.ops.recurrent import UfuncLstmSteps, make_lstm_sequence
 
+_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # Numba has no float16/bfloat16 arithmetic
 _ONE, _TWO = np.float32(1), np.float32(2)
 _LOG2E = np.float32(1.4426950408889634)
 _LN2_HIGH, _LN2_LOW = np.float32(0.693359375), np.float32(-2.12194440e-4)  # ln 2 in two parts: exact n * high
@@ -136,3 +138,40 @@ def lstm_steps(xp, batch, units, dtype):
 
 
 lstm_sequence = make_lstm_sequence(lstm_steps)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _adam_update(param, grad, m, v, lr_t, beta_1, beta_2, one_minus_b1, one_minus_b2, epsilon, keep):
+    """fused_numpy's Adam for one C-contiguous parameter, element by element, in its dtype with the same float64
+    scalars rounded to it (1 - beta computed before rounding, as the ufunc kernel does)."""
+    kind = param.dtype.type
+    lr_t, beta_1, beta_2, epsilon, keep = kind(lr_t), kind(beta_1), kind(beta_2), kind(epsilon), kind(keep)
+    one_minus_b1, one_minus_b2 = kind(one_minus_b1), kind(one_minus_b2)
+    flat_param, flat_grad = param.reshape(param.size), grad.reshape(grad.size)
+    flat_m, flat_v = m.reshape(m.size), v.reshape(v.size)
+    for k in range(flat_param.size):
+        g = flat_grad[k]
+        moment = flat_m[k] * beta_1 + g * one_minus_b1
+        velocity = flat_v[k] * beta_2 + g * g * one_minus_b2
+        flat_m[k], flat_v[k] = moment, velocity
+        flat_param[k] = flat_param[k] * keep - lr_t * (moment / (math.sqrt(velocity) + epsilon))
+
+
+_ufunc_adam = make_adam(np)
+
+
+def adam(params, grads, ms, vs, lr_t, beta_1, beta_2, epsilon, decay=0.0, scratch=None):
+    """fused_numpy's Adam kernel, with every float32/float64 C-contiguous parameter (all of them, usually)
+    updated by one compiled pass; the others take the ufunc kernel."""
+    if not writable(params, ms, vs):
+        return False
+    others = []
+    for arrays in zip(params, grads, ms, vs):
+        dtype = arrays[0].dtype
+        if dtype in _COMPILED_DTYPES and all(a.dtype == dtype and a.flags.c_contiguous for a in arrays):
+            _adam_update(*arrays, lr_t, beta_1, beta_2, 1.0 - beta_1, 1.0 - beta_2, epsilon, 1.0 - decay)
+        else:
+            others.append(arrays)
+    if others:
+        _ufunc_adam(*map(list, zip(*others)), lr_t, beta_1, beta_2, epsilon, decay, scratch=scratch)
+    return True

@@ -6,7 +6,9 @@ import numpy as np
 from nnkit.backends import xp_pooling
 from nnkit.backends import xp_convolution
 from nnkit.backends.base import Backend
-from nnkit.backends.fused_numpy import FUSED_UPDATES
+from nnkit.backends.fused_numpy import make_sgd
+
+_SGD = make_sgd(np)
 
 
 def _erf_function():
@@ -113,7 +115,11 @@ class NumpyBackend(Backend):
                                                self._conv_workspace)
 
     def fused_update(self, kind):
-        return FUSED_UPDATES.get(kind)
+        if kind == "adam":
+            from nnkit.backends.numba_kernels import adam
+
+            return adam
+        return _SGD if kind == "sgd" else None
 
     def replicas(self, distribution):
         """DataParallel runs over the MPI processes mpirun (or srun) started, one replica each."""
