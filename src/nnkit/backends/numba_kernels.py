@@ -37,11 +37,13 @@ def _exp_parts(v):
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _lstm_step_forward_float32(gates, recurrent, c, c_new, tanh_c, h, powers_bits, tanh_bits):
-    """UfuncLstmSteps.forward in five vectorizable passes (fused further, LLVM vectorizes less), exp as a mantissa times a power of two whose bits go
-    through `powers_bits` / `tanh_bits` (int32 scratch, read back as float32)."""
+    """UfuncLstmSteps.forward in five vectorizable passes (LLVM vectorizes fewer, fatter loops less well), exp
+    as a mantissa times a power of two whose bits go through `powers_bits` / `tanh_bits` (int32 scratch, read
+    back as float32)."""
     batch, width = gates.shape
     units = width // 4
-    flat_gates, flat_recurrent, flat_bits = gates.reshape(gates.size), recurrent.reshape(recurrent.size), powers_bits.reshape(powers_bits.size)
+    flat_gates, flat_recurrent = gates.reshape(gates.size), recurrent.reshape(recurrent.size)
+    flat_bits = powers_bits.reshape(powers_bits.size)
     for k in range(flat_gates.size):
         flat_gates[k], flat_bits[k] = _exp_parts(flat_gates[k] + flat_recurrent[k])
     powers = flat_bits.view(np.float32)
@@ -52,7 +54,8 @@ def _lstm_step_forward_float32(gates, recurrent, c, c_new, tanh_c, h, powers_bit
             candidate = _TWO * gates[b, 2 * units + u] - _ONE
             gates[b, 2 * units + u] = candidate
             c_new[b, u] = gates[b, units + u] * c[b, u] + gates[b, u] * candidate
-    flat_c, flat_tanh_c, flat_tanh_bits = c_new.reshape(c_new.size), tanh_c.reshape(tanh_c.size), tanh_bits.reshape(tanh_bits.size)
+    flat_c, flat_tanh_c = c_new.reshape(c_new.size), tanh_c.reshape(tanh_c.size)
+    flat_tanh_bits = tanh_bits.reshape(tanh_bits.size)
     for k in range(flat_c.size):
         flat_tanh_c[k], flat_tanh_bits[k] = _exp_parts(-_TWO * abs(flat_c[k]))
     tanh_powers = tanh_bits.view(np.float32)
