@@ -6,18 +6,23 @@ import numpy as np
 import pytest
 
 from nnkit.backends import numba_kernels
-from nnkit.ops.recurrent import UfuncLstmSteps, _gate_scale
+from nnkit.ops.recurrent import UfuncGruSteps, UfuncLstmSteps, _gate_scale
 
 BATCH, UNITS = 3, 40
-RNG = np.random.default_rng(5)
+
+
+def _rng():
+    """A fresh generator per use: the same draws whatever order (or worker) runs the tests."""
+    return np.random.default_rng(5)
 
 
 def _step_inputs(spread, dtype):
     """(scaled input pre-activations, scaled recurrent product, c) as the forward loop hands them over."""
     scale = _gate_scale(np, UNITS, np.float64)
-    return ((RNG.standard_normal((BATCH, 4 * UNITS)) * spread * scale).astype(dtype),
-            (RNG.standard_normal((BATCH, 4 * UNITS)) * spread * scale).astype(dtype),
-            (RNG.standard_normal((BATCH, UNITS)) * spread).astype(dtype))
+    rng = _rng()
+    return ((rng.standard_normal((BATCH, 4 * UNITS)) * spread * scale).astype(dtype),
+            (rng.standard_normal((BATCH, 4 * UNITS)) * spread * scale).astype(dtype),
+            (rng.standard_normal((BATCH, UNITS)) * spread).astype(dtype))
 
 
 def _forward(steps, gates, recurrent, c):
@@ -84,7 +89,8 @@ def test_compiled_steps_equal_the_ufunc_steps(dtype):
     for value, expected in zip(compiled, ufunc):
         np.testing.assert_allclose(value, expected, **tolerance)
     step_gates, _, tanh_c, _ = ufunc
-    dh, dc = (RNG.standard_normal((BATCH, UNITS)).astype(dtype) for _ in range(2))
+    rng = _rng()
+    dh, dc = (rng.standard_normal((BATCH, UNITS)).astype(dtype) for _ in range(2))
     results = []
     for steps in (compiled_steps, ufunc_steps):
         dz, dc_previous = np.empty((BATCH, 4 * UNITS), dtype), dc.copy()
@@ -100,11 +106,61 @@ def test_half_precision_takes_the_ufunc_steps(dtype):
     if dtype == "bfloat16":
         dtype = pytest.importorskip("ml_dtypes").bfloat16
     assert isinstance(numba_kernels.lstm_steps(np, BATCH, UNITS, dtype), UfuncLstmSteps)
-    x, kernel, bias = (RNG.standard_normal(shape) * 0.5 for shape in ((2, BATCH, 3), (3, 4 * UNITS), (4 * UNITS,)))
+    rng = _rng()
+    x, kernel, bias = (rng.standard_normal(shape) * 0.5 for shape in ((2, BATCH, 3), (3, 4 * UNITS), (4 * UNITS,)))
     h, c = np.zeros((BATCH, UNITS)), np.zeros((BATCH, UNITS))
-    recurrent_kernel = RNG.standard_normal((UNITS, 4 * UNITS)) * 0.3
+    recurrent_kernel = rng.standard_normal((UNITS, 4 * UNITS)) * 0.3
     arrays = [a.astype(dtype) for a in (x, kernel, bias, h, c, recurrent_kernel)]
     half = numba_kernels.lstm_sequence(*arrays)
     single = numba_kernels.lstm_sequence(*[a.astype(np.float32) for a in arrays])
     assert half.dtype == np.dtype(dtype)
     np.testing.assert_allclose(half.astype(np.float32), single, rtol=0.05, atol=0.02)
+
+
+# --- GRU ------------------------------------------------------------------------------------------------------
+def _gru_step_inputs(spread, dtype):
+    """(projected inputs, h_previous @ recurrent kernel, recurrent bias, h_previous) of one step."""
+    rng = _rng()
+    return tuple((rng.standard_normal(shape) * spread).astype(dtype)
+                 for shape in ((BATCH, 3 * UNITS), (BATCH, 3 * UNITS), (3 * UNITS,), (BATCH, UNITS)))
+
+
+def _gru_forward(steps, projected, inner, recurrent_bias, h):
+    """(saved [z, r, candidate, inner_h], h_new) of one step."""
+    saved, h_new = np.empty((BATCH, 4 * UNITS), h.dtype), np.empty_like(h)
+    steps.forward(projected, inner.copy(), recurrent_bias, h, saved, h_new)
+    return saved, h_new
+
+
+@pytest.mark.parametrize("spread", [0.02, 1.0, 300.0], ids=["near-zero", "moderate", "saturated"])
+def test_gru_float32_forward_step_matches_float64(spread):
+    """Within float32 rounding: of the outputs, and (saturated: terms and h of size ~300) of sums that cancel to a
+    few units, whose float32 error (~3e-5) the gates pass on, and of h_new's few roundings at that size."""
+    arrays = _gru_step_inputs(spread, np.float32)
+    compiled = _gru_forward(numba_kernels.gru_steps(np, BATCH, UNITS, np.float32), *arrays)
+    reference = _gru_forward(numba_kernels.gru_steps(np, BATCH, UNITS, np.float64),
+                             *[a.astype(np.float64) for a in arrays])
+    for value, expected in zip(compiled, reference):
+        assert value.dtype == np.float32
+        np.testing.assert_allclose(value, expected, **(dict(rtol=1e-5, atol=1e-5) if spread > 100 else
+                                                        dict(rtol=2e-6, atol=2e-7)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_gru_steps_equal_the_ufunc_steps(dtype):
+    tolerance = dict(rtol=2e-6, atol=2e-7) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+    arrays = _gru_step_inputs(2.0, dtype)
+    compiled_steps = numba_kernels.gru_steps(np, BATCH, UNITS, dtype)
+    ufunc_steps = UfuncGruSteps(np, BATCH, UNITS, dtype)
+    compiled, ufunc = _gru_forward(compiled_steps, *arrays), _gru_forward(ufunc_steps, *arrays)
+    for value, expected in zip(compiled, ufunc):
+        np.testing.assert_allclose(value, expected, **tolerance)
+    saved, h_previous, dh = ufunc[0], arrays[3], _rng().standard_normal((BATCH, UNITS)).astype(dtype)
+    results = []
+    for steps in (compiled_steps, ufunc_steps):
+        gradients = (dh.copy(), np.empty((BATCH, 3 * UNITS), dtype), np.empty((BATCH, 3 * UNITS), dtype))
+        steps.backward(saved, h_previous, *gradients)
+        results.append(gradients)
+    for value, expected in zip(*results):
+        np.testing.assert_allclose(value, expected, **tolerance)
+    assert isinstance(numba_kernels.gru_steps(np, BATCH, UNITS, np.float16), UfuncGruSteps)

@@ -113,3 +113,60 @@ def test_steps_reuse_pooled_buffers_without_stale_values(numpy_backend, lstm_seq
     np.testing.assert_array_equal(results["first"][0], results["second"][0])
     for a, b in zip(results["first"][1], results["second"][1]):
         np.testing.assert_array_equal(a, b)
+
+
+# --- GRU (reset gate after the recurrent matmul) ------------------------------------------------------------
+@pytest.fixture(params=["ufunc", "compiled"])
+def gru_sequence(request):
+    return {"ufunc": recurrent.gru_sequence, "compiled": numba_kernels.gru_sequence}[request.param]
+
+
+def _gru_inputs(spread):
+    """(inputs, kernel, input bias, h0, recurrent_kernel, recurrent bias) in float64, the same draws for a spread
+    whatever order the tests run in."""
+    rng = np.random.default_rng(int(spread) + 20)
+    return (rng.standard_normal((STEPS, BATCH, FEATURES)), rng.standard_normal((FEATURES, 3 * UNITS)) * spread / 2,
+            rng.standard_normal(3 * UNITS) * spread / 2, rng.standard_normal((BATCH, UNITS)) * 0.5,
+            rng.standard_normal((UNITS, 3 * UNITS)) * 0.6, rng.standard_normal(3 * UNITS) * 0.3)
+
+
+def _gru_reference(inputs, kernel, input_bias, h, recurrent_kernel, recurrent_bias):
+    """h per step with Keras' formulas in float64 (gate order z, r, h; reset after the recurrent matmul)."""
+    def sigmoid(x):
+        with np.errstate(over="ignore"):  # exp(1000) is inf even in float64: the gate's limit 0
+            return 1.0 / (1.0 + np.exp(-x))
+
+    out = []
+    for x in inputs:
+        x_z, x_r, x_h = np.split(x @ kernel + (0 if input_bias is None else input_bias), 3, axis=-1)
+        inner_z, inner_r, inner_h = np.split(h @ recurrent_kernel + (0 if recurrent_bias is None else recurrent_bias),
+                                             3, axis=-1)
+        z, r = sigmoid(x_z + inner_z), sigmoid(x_r + inner_r)
+        candidate = np.tanh(x_h + r * inner_h)
+        h = z * h + (1 - z) * candidate
+        out.append(h)
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("spread", [1.0, 300.0], ids=["moderate", "saturated"])
+def test_gru_float32_values_match_float64_reference_without_warnings(numpy_backend, gru_sequence, spread):
+    arrays = _gru_inputs(spread)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = gru_sequence(*[a.astype(np.float32) for a in arrays])
+    assert out.dtype == np.float32 and out.shape == (STEPS, BATCH, UNITS)
+    np.testing.assert_allclose(out, _gru_reference(*arrays), rtol=2e-6, atol=2e-6)
+
+
+def test_gru_float64_values_without_biases_match_reference(numpy_backend, gru_sequence):
+    inputs, kernel, _, h, recurrent_kernel, _ = _gru_inputs(2.0)
+    view = np.ascontiguousarray(inputs.transpose(1, 0, 2)).transpose(1, 0, 2)
+    np.testing.assert_allclose(gru_sequence(view, kernel, None, h, recurrent_kernel, None),
+                               _gru_reference(inputs, kernel, None, h, recurrent_kernel, None), rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("spread", [1.0, 4.0])
+def test_gru_gradients_match_finite_differences(numpy_backend, gru_sequence, spread):
+    """d/d(inputs, kernel, input bias, h0, recurrent_kernel, recurrent bias) of every h, through the closed-form
+    BPTT."""
+    check_gradients(gru_sequence, *_gru_inputs(spread))

@@ -1,6 +1,6 @@
 """Kernels the NumPy backend compiles with Numba where a chain of ufunc calls costs more in calls and passes over
-memory than in arithmetic: one compiled call per LSTM time step does the whole element-wise part, forward and
-backward, and Adam updates each parameter in one pass instead of eleven. Compiled on first use, cached on disk.
+memory than in arithmetic: one compiled call per LSTM or GRU time step does the whole element-wise part, forward
+and backward, and Adam updates each parameter in one pass instead of eleven. Compiled on first use, cached on disk.
 
 float32's forward takes exp from a vectorizable Cephes-style polynomial (relative error < 1e-7, below NumPy's own
 float32 exp) because LLVM cannot vectorize calls to the C library's expf and NumPy's is twice as slow here;
@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 from nnkit.backends.fused_numpy import make_adam, writable
-from nnkit.ops.recurrent import UfuncLstmSteps, make_lstm_sequence
+from nnkit.ops.recurrent import UfuncGruSteps, UfuncLstmSteps, make_gru_sequence, make_lstm_sequence
 
 _COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # Numba has no float16/bfloat16 arithmetic
 _ONE, _TWO = np.float32(1), np.float32(2)
@@ -33,6 +33,14 @@ def _exp_parts(v):
     r = v - n * _LN2_HIGH - n * _LN2_LOW
     p = ((((_E5 * r + _E4) * r + _E3) * r + _E2) * r + _E1) * r + _E0
     return p * r * r + r + _ONE, (np.int32(n) + np.int32(127)) << np.int32(23)
+
+
+@numba.njit(inline="always")
+def _tanh_from(x, e):
+    """tanh(x) given e = exp(-2 |x|): its series below |x| = 1/16, sign(x) (1 - e) / (1 + e) above."""
+    square = x * x
+    small = x * (_ONE - square * (_T3 - square * (_T5 - square * _T7)))
+    return small if abs(x) < _SMALL_TANH else math.copysign((_ONE - e) / (_ONE + e), x)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -61,12 +69,7 @@ def _lstm_step_forward_float32(gates, recurrent, c, c_new, tanh_c, h, powers_bit
     tanh_powers = tanh_bits.view(np.float32)
     for b in range(batch):
         for u in range(units):
-            cell = c_new[b, u]
-            e = tanh_c[b, u] * tanh_powers[b, u]  # exp(-2 |c|)
-            large = math.copysign((_ONE - e) / (_ONE + e), cell)
-            square = cell * cell
-            small = cell * (_ONE - square * (_T3 - square * (_T5 - square * _T7)))
-            tanh = small if abs(cell) < _SMALL_TANH else large
+            tanh = _tanh_from(c_new[b, u], tanh_c[b, u] * tanh_powers[b, u])
             tanh_c[b, u] = tanh
             h[b, u] = gates[b, 3 * units + u] * tanh
 
@@ -141,6 +144,104 @@ def lstm_steps(xp, batch, units, dtype):
 
 
 lstm_sequence = make_lstm_sequence(lstm_steps)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _gru_step_forward_float32(projected, inner, recurrent_bias, h, saved, h_new, gate_bits, tanh_mantissas,
+                              tanh_bits):
+    """UfuncGruSteps.forward in four vectorizable passes, exp as in _lstm_step_forward_float32."""
+    batch, width = projected.shape
+    units = width // 3
+    for b in range(batch):
+        for k in range(2 * units):
+            saved[b, k], gate_bits[b, k] = _exp_parts(-(projected[b, k] + inner[b, k] + recurrent_bias[k]))
+    powers = gate_bits.view(np.float32)
+    for b in range(batch):
+        for k in range(2 * units):
+            saved[b, k] = _ONE / (_ONE + saved[b, k] * powers[b, k])
+    for b in range(batch):
+        for u in range(units):
+            inner_h = inner[b, 2 * units + u] + recurrent_bias[2 * units + u]
+            saved[b, 3 * units + u] = inner_h
+            pre_activation = projected[b, 2 * units + u] + saved[b, units + u] * inner_h
+            saved[b, 2 * units + u] = pre_activation
+            tanh_mantissas[b, u], tanh_bits[b, u] = _exp_parts(-_TWO * abs(pre_activation))
+    tanh_powers = tanh_bits.view(np.float32)
+    for b in range(batch):
+        for u in range(units):
+            candidate = _tanh_from(saved[b, 2 * units + u], tanh_mantissas[b, u] * tanh_powers[b, u])
+            saved[b, 2 * units + u] = candidate
+            h_new[b, u] = candidate + saved[b, u] * (h[b, u] - candidate)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _gru_step_forward_float64(projected, inner, recurrent_bias, h, saved, h_new):
+    """UfuncGruSteps.forward element by element."""
+    batch, width = projected.shape
+    units = width // 3
+    for b in range(batch):
+        for k in range(2 * units):
+            saved[b, k] = 1.0 / (1.0 + math.exp(-(projected[b, k] + inner[b, k] + recurrent_bias[k])))
+        for u in range(units):
+            inner_h = inner[b, 2 * units + u] + recurrent_bias[2 * units + u]
+            saved[b, 3 * units + u] = inner_h
+            candidate = math.tanh(projected[b, 2 * units + u] + saved[b, units + u] * inner_h)
+            saved[b, 2 * units + u] = candidate
+            h_new[b, u] = candidate + saved[b, u] * (h[b, u] - candidate)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _gru_step_backward(saved, h_previous, dh, d_projected, d_inner):
+    """UfuncGruSteps.backward element by element, in one pass."""
+    one = saved.dtype.type(1)
+    batch, width = saved.shape
+    units = width // 4
+    for b in range(batch):
+        for u in range(units):
+            z, r = saved[b, u], saved[b, units + u]
+            candidate, inner_h = saved[b, 2 * units + u], saved[b, 3 * units + u]
+            dh_bu = dh[b, u]
+            d_z = dh_bu * (h_previous[b, u] - candidate) * z * (one - z)
+            d_candidate = dh_bu * (one - z) * (one - candidate * candidate)
+            d_r = d_candidate * inner_h * r * (one - r)
+            d_projected[b, u], d_projected[b, units + u], d_projected[b, 2 * units + u] = d_z, d_r, d_candidate
+            d_inner[b, u], d_inner[b, units + u], d_inner[b, 2 * units + u] = d_z, d_r, d_candidate * r
+            dh[b, u] = dh_bu * z
+
+
+class _Float32GruSteps:
+    """The compiled float32 GRU steps, with the interface of UfuncGruSteps and their scratch for exp."""
+
+    backward = staticmethod(_gru_step_backward)
+
+    def __init__(self, batch, units):
+        self.gate_bits = np.empty((batch, 2 * units), dtype=np.int32)
+        self.tanh_mantissas = np.empty((batch, units), dtype=np.float32)
+        self.tanh_bits = np.empty((batch, units), dtype=np.int32)
+
+    def forward(self, projected, inner, recurrent_bias, h, saved, h_new):
+        _gru_step_forward_float32(projected, inner, recurrent_bias, h, saved, h_new, self.gate_bits,
+                                  self.tanh_mantissas, self.tanh_bits)
+
+
+class _Float64GruSteps:
+    """The compiled float64 GRU steps, with the interface of UfuncGruSteps."""
+
+    forward = staticmethod(_gru_step_forward_float64)
+    backward = staticmethod(_gru_step_backward)
+
+
+def gru_steps(xp, batch, units, dtype):
+    """Compiled steps for float32 and float64, the ufunc steps for the other dtypes."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        return _Float32GruSteps(batch, units)
+    if dtype == np.float64:
+        return _Float64GruSteps
+    return UfuncGruSteps(xp, batch, units, dtype)
+
+
+gru_sequence = make_gru_sequence(gru_steps)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -136,7 +136,6 @@ class NumpyBackend(Backend):
         check_job(self, num_processes, process_id)
 
     def fused_recurrence(self, kind):
-        from nnkit.backends.numba_kernels import lstm_sequence
-        from nnkit.ops.recurrent import gru_sequence
+        from nnkit.backends.numba_kernels import gru_sequence, lstm_sequence
 
         return {"lstm": lstm_sequence, "gru": gru_sequence}.get(kind)

@@ -12,7 +12,7 @@ import weakref
 
 from nnkit.ops import tape
 from nnkit.ops.buffer_pool import BufferPool
-from nnkit.ops.primitive import Primitive, primitive
+from nnkit.ops.primitive import Primitive
 
 _saved = {}  # id(output) -> _Residuals of a sequence whose gradient may follow
 _pools = threading.local()
@@ -210,11 +210,13 @@ def _flat(array):
     return array.reshape(-1, array.shape[-1])
 
 
-def _lstm_inputs_gradient(xp, shared, residuals, inputs, kernel, *_):
+# The gradients of the inputs, the input kernel and the input bias, from the shared pass's first entry: the
+# gradient of every step's projected inputs, (time, batch, gates * units).
+def _inputs_gradient(xp, shared, residuals, inputs, kernel, *_):
     return (_flat(shared[0]) @ kernel.T).reshape(inputs.shape)
 
 
-def _lstm_kernel_gradient(xp, shared, residuals, *_):
+def _kernel_gradient(xp, shared, residuals, *_):
     return residuals.arrays["flat_inputs"].T @ _flat(shared[0])
 
 
@@ -235,76 +237,134 @@ def make_lstm_sequence(kernels=UfuncLstmSteps):
 
     sequence = Primitive(lstm_sequence)
     through_time = functools.partial(_lstm_through_time, kernels)
-    return sequence.defvjp(*_rules(through_time, [_lstm_inputs_gradient, _lstm_kernel_gradient, _bias_gradient,
+    return sequence.defvjp(*_rules(through_time, [_inputs_gradient, _kernel_gradient, _bias_gradient,
                                                   _shared_part(1), _shared_part(2), _shared_part(3)]))
 
 
 lstm_sequence = make_lstm_sequence()
 
 
-@primitive
-def gru_sequence(xp, projected, h0, recurrent_kernel, recurrent_bias):
+def _gru_forward(kernels, xp, inputs, kernel, input_bias, h0, recurrent_kernel, recurrent_bias):
     """h of a GRU (tanh, sigmoid gates, reset gate after the recurrent matmul; Keras' order z, r, h) over
-    time-major `projected` inputs (time, batch, 3 units) = x @ kernel + input bias; returns (time, batch, units)."""
-    steps, batch, width = projected.shape
-    units = width // 3
+    time-major `inputs` (time, batch, features); either bias may be None. Returns (time, batch, units)."""
+    steps, batch, features = inputs.shape
+    units = recurrent_kernel.shape[0]
+    width = 3 * units
+    dtype = xp.result_type(inputs, kernel, recurrent_kernel)
     pool = _pool()
-    states = xp.empty((steps, batch, units), dtype=projected.dtype)
-    saved = pool.take(xp, (steps, batch, 4 * units), projected.dtype)  # per step [z, r, candidate, inner_h]
-    inner = xp.empty((batch, width), dtype=projected.dtype)
+    flat_inputs = inputs.reshape(steps * batch, features)
+    projected = pool.take(xp, (steps, batch, width), dtype)
+    xp.matmul(flat_inputs, kernel, out=projected.reshape(steps * batch, width))
+    if input_bias is not None:
+        projected += input_bias
+    if recurrent_bias is None:
+        recurrent_bias = xp.zeros(width, dtype=dtype)
+    out = xp.empty((steps, batch, units), dtype=dtype)
+    saved = pool.take(xp, (steps, batch, 4 * units), dtype)  # per step [z, r, candidate, inner_h]
+    inner = xp.empty((batch, width), dtype=dtype)
+    step = kernels(xp, batch, units, dtype)
     h = h0
     for t in range(steps):
-        step = saved[t]
         xp.matmul(h, recurrent_kernel, out=inner)
+        step.forward(projected[t], inner, recurrent_bias, h, saved[t], out[t])
+        h = out[t]
+    pool.give(xp, [projected])
+    _keep(xp, pool, out, (saved,), flat_inputs=flat_inputs, saved=saved)
+    return out
+
+
+class UfuncGruSteps:
+    """The element-wise parts of a GRU time step (reset gate after the recurrent matmul) as array-namespace
+    ufuncs (any xp), on (batch, units) scratch."""
+
+    def __init__(self, xp, batch, units, dtype):
+        self.xp, self.units = xp, units
+        self.first = xp.empty((batch, units), dtype=dtype)
+        self.second = xp.empty((batch, units), dtype=dtype)
+
+    def forward(self, projected, inner, recurrent_bias, h, saved, h_new):
+        """From the step's projected inputs and h_previous @ recurrent kernel (`inner`, changed), write
+        saved = [z, r, candidate, inner_h] and h_new = candidate + z (h - candidate)."""
+        xp, units = self.xp, self.units
         inner += recurrent_bias
-        gates = step[:, :2 * units]
-        xp.add(projected[t, :, :2 * units], inner[:, :2 * units], out=gates)
+        gates = saved[:, :2 * units]
+        xp.add(projected[:, :2 * units], inner[:, :2 * units], out=gates)
         _sigmoid_(xp, gates)
-        candidate, inner_h = step[:, 2 * units:3 * units], step[:, 3 * units:]
+        candidate, inner_h = saved[:, 2 * units:3 * units], saved[:, 3 * units:]
         inner_h[...] = inner[:, 2 * units:]
         xp.multiply(gates[:, units:], inner_h, out=candidate)
-        candidate += projected[t, :, 2 * units:]
+        candidate += projected[:, 2 * units:]
         xp.tanh(candidate, out=candidate)
-        h_new = states[t]
         xp.subtract(h, candidate, out=h_new)
         h_new *= gates[:, :units]
         h_new += candidate
-        h = h_new
-    _keep(xp, pool, states, (saved,), saved=saved)
-    return states
+
+    def backward(self, saved, h_previous, dh, d_projected, d_inner):
+        """Write the step's gradients of the projected inputs' and of the recurrent product's pre-activations
+        (they differ in the candidate block: the reset gate scales the recurrent part) and turn dh (the step's
+        total h gradient) into its part through z: dh z."""
+        xp, units, first, second = self.xp, self.units, self.first, self.second
+        z, r, candidate, inner_h = (saved[:, k * units:(k + 1) * units] for k in range(4))
+        d_z, d_r, d_candidate = (d_projected[:, k * units:(k + 1) * units] for k in range(3))
+        xp.subtract(h_previous, candidate, out=first)  # dh (h_previous - candidate) z (1 - z)
+        xp.multiply(first, dh, out=first)
+        xp.subtract(1, z, out=second)
+        xp.multiply(second, z, out=d_z)
+        xp.multiply(d_z, first, out=d_z)
+        xp.multiply(candidate, candidate, out=first)  # dh (1 - z) (1 - candidate^2)
+        xp.subtract(1, first, out=first)
+        xp.multiply(first, second, out=first)
+        xp.multiply(first, dh, out=d_candidate)
+        xp.subtract(1, r, out=first)  # d_candidate inner_h r (1 - r)
+        xp.multiply(first, r, out=first)
+        xp.multiply(first, inner_h, out=first)
+        xp.multiply(first, d_candidate, out=d_r)
+        d_inner[:, :2 * units] = d_projected[:, :2 * units]
+        xp.multiply(d_candidate, r, out=d_inner[:, 2 * units:])
+        dh *= z
 
 
-def _gru_through_time(xp, g, states, residuals, projected, h0, recurrent_kernel, recurrent_bias):
-    """Gradients of (projected, h0, recurrent_kernel, recurrent_bias) for the cotangent `g` of the h output."""
+def _gru_through_time(kernels, xp, g, out, residuals, inputs, kernel, input_bias, h0, recurrent_kernel,
+                      recurrent_bias):
+    """(d projected, dh0, d recurrent kernel, d inner) for the cotangent `g` of the output: the gradients of every
+    step's projected inputs and of its recurrent product h_previous @ recurrent kernel, (time, batch, 3 units)."""
     saved = residuals.arrays["saved"]
-    steps, batch, width = projected.shape
-    units = width // 3
-    z, r, candidate, inner_h = (saved[..., k * units:(k + 1) * units] for k in range(4))
-    h_previous = xp.concatenate([h0[None], states[:-1]], axis=0)
-    # Whole-sequence factors: of dh in d(z pre-activation) and d(candidate pre-activation), and of the latter
-    # in d(r pre-activation).
-    by_dh_z = (h_previous - candidate) * z * (1 - z)
-    by_dh_candidate = (1 - z) * (1 - candidate * candidate)
-    by_candidate_r = inner_h * r * (1 - r)
+    steps, batch, _ = saved.shape
+    units = recurrent_kernel.shape[0]
+    dtype = saved.dtype
     kernel_t = xp.ascontiguousarray(recurrent_kernel.T)
-    d_inner = xp.empty_like(projected)
-    d_candidate = xp.empty_like(states)
-    dh = g[-1].copy()
+    d_projected = residuals.pool.take(xp, (steps, batch, 3 * units), dtype)
+    d_inner = residuals.pool.take(xp, (steps, batch, 3 * units), dtype)
+    residuals.pooled += [d_projected, d_inner]
+    through_recurrence = xp.empty((batch, units), dtype=dtype)
+    step = kernels(xp, batch, units, dtype)
+    dh = g[steps - 1].astype(dtype, copy=True)
     for t in range(steps - 1, -1, -1):
         if t < steps - 1:
             dh += g[t]
-        d_inner_t, d_candidate_t = d_inner[t], d_candidate[t]
-        xp.multiply(dh, by_dh_z[t], out=d_inner_t[:, :units])
-        xp.multiply(dh, by_dh_candidate[t], out=d_candidate_t)
-        xp.multiply(d_candidate_t, by_candidate_r[t], out=d_inner_t[:, units:2 * units])
-        xp.multiply(d_candidate_t, r[t], out=d_inner_t[:, 2 * units:])
-        dh *= z[t]
-        dh += d_inner_t @ kernel_t
-    d_projected = d_inner.copy()
-    d_projected[..., 2 * units:] = d_candidate
-    flat_inner = d_inner.reshape(steps * batch, width)
-    d_kernel = h_previous.reshape(steps * batch, units).T @ flat_inner
-    return d_projected, dh, d_kernel, flat_inner.sum(axis=0)
+        step.backward(saved[t], h0 if t == 0 else out[t - 1], dh, d_projected[t], d_inner[t])
+        xp.matmul(d_inner[t], kernel_t, out=through_recurrence)
+        dh += through_recurrence
+    d_kernel = h0.T @ d_inner[0]
+    if steps > 1:
+        d_kernel += _flat(out[:steps - 1]).T @ _flat(d_inner[1:])
+    return d_projected, dh, d_kernel, d_inner
 
 
-gru_sequence.defvjp(*_rules(_gru_through_time, [_shared_part(i) for i in range(4)]))
+def _recurrent_bias_gradient(xp, shared, *_):
+    return _flat(shared[3]).sum(axis=0)
+
+
+def make_gru_sequence(kernels=UfuncGruSteps):
+    """The fused GRU sequence primitive (reset gate after the recurrent matmul) whose time loops run the per-step
+    element-wise kernels that `kernels(xp, batch, units, dtype)` makes."""
+    def gru_sequence(xp, inputs, kernel, input_bias, h0, recurrent_kernel, recurrent_bias):
+        return _gru_forward(kernels, xp, inputs, kernel, input_bias, h0, recurrent_kernel, recurrent_bias)
+
+    sequence = Primitive(gru_sequence)
+    through_time = functools.partial(_gru_through_time, kernels)
+    return sequence.defvjp(*_rules(through_time, [_inputs_gradient, _kernel_gradient, _bias_gradient,
+                                                  _shared_part(1), _shared_part(2), _recurrent_bias_gradient]))
+
+
+gru_sequence = make_gru_sequence()
