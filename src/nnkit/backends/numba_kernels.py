@@ -132,17 +132,22 @@ class _Float64LstmSteps:
     backward = staticmethod(_lstm_step_backward)
 
 
-def lstm_steps(xp, batch, units, dtype):
-    """Compiled steps for float32 and float64; other dtypes (float16, bfloat16: Numba has no arithmetic for them)
-    take the ufunc steps."""
-    dtype = np.dtype(dtype)
-    if dtype == np.float32:
-        return _Float32LstmSteps(batch, units)
-    if dtype == np.float64:
-        return _Float64LstmSteps
-    return UfuncLstmSteps(xp, batch, units, dtype)
+def _by_dtype(float32_steps, float64_steps, ufunc_steps):
+    """The step-kernel factory `(xp, batch, units, dtype) -> steps` of a fused sequence: the compiled float32 steps
+    (with their scratch) or float64 ones, the ufunc steps for other dtypes (float16, bfloat16: Numba has no
+    arithmetic for them)."""
+    def steps(xp, batch, units, dtype):
+        dtype = np.dtype(dtype)
+        if dtype == np.float32:
+            return float32_steps(batch, units)
+        if dtype == np.float64:
+            return float64_steps
+        return ufunc_steps(xp, batch, units, dtype)
+
+    return steps
 
 
+lstm_steps = _by_dtype(_Float32LstmSteps, _Float64LstmSteps, UfuncLstmSteps)
 lstm_sequence = make_lstm_sequence(lstm_steps)
 
 
@@ -231,16 +236,7 @@ class _Float64GruSteps:
     backward = staticmethod(_gru_step_backward)
 
 
-def gru_steps(xp, batch, units, dtype):
-    """Compiled steps for float32 and float64, the ufunc steps for the other dtypes."""
-    dtype = np.dtype(dtype)
-    if dtype == np.float32:
-        return _Float32GruSteps(batch, units)
-    if dtype == np.float64:
-        return _Float64GruSteps
-    return UfuncGruSteps(xp, batch, units, dtype)
-
-
+gru_steps = _by_dtype(_Float32GruSteps, _Float64GruSteps, UfuncGruSteps)
 gru_sequence = make_gru_sequence(gru_steps)
 
 

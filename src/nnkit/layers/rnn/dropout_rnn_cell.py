@@ -1,6 +1,7 @@
 """The shared part of the built-in recurrent cells: weights and their settings, dropout masks drawn once per
 sequence, and a step split in two, so that a layer projects every time step's input with one matmul."""
 from nnkit import activations, constraints, initializers, ops, regularizers
+from nnkit.backends import active
 from nnkit.layers.layer import Layer
 from nnkit.layers.positive_integer import positive_integer
 from nnkit.layers.random_keys import layer_key
@@ -100,6 +101,16 @@ class DropoutRNNCell(Layer):
             projected = ops.matmul(dropped(inputs, input_mask), self.kernel)
         bias = self._input_bias()
         return projected if bias is None else ops.add(projected, bias)
+
+    def _fused_call(self, kind, inputs, input_mask, recurrent_mask):
+        """(the backend's fused `kind` sequence primitive, the inputs with their dropout mask applied) when this
+        call can take it: the backend has one, no recurrent dropout, at least one step and Keras' default
+        activations; else None (the generic steps run)."""
+        kernel = active.backend.fused_recurrence(kind)
+        if (kernel is None or recurrent_mask is not None or isinstance(input_mask, list) or not inputs.shape[0]
+                or self.activation is not activations.tanh or self.recurrent_activation is not activations.sigmoid):
+            return None
+        return kernel, inputs if input_mask is None else dropped(inputs, input_mask)
 
     def recur(self, projected, states, recurrent_mask=None):
         """(output, new states) from this step's projected input and the previous states."""

@@ -1,7 +1,6 @@
 """GRU and its cell (Keras' gate order z, r, h; reset gate after the recurrent matmul by default)."""
 from nnkit import activations, ops
-from nnkit.backends import active
-from nnkit.layers.rnn.dropout_rnn_cell import DropoutRNNCell, dropped
+from nnkit.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from nnkit.layers.rnn.recurrent_layer import RecurrentLayer
 
 
@@ -55,16 +54,12 @@ class GRUCell(DropoutRNNCell):
         return h, [h]
 
     def fused_sequence(self, inputs, states, input_mask=None, recurrent_mask=None):
-        """(time-major outputs, [h]) of time-major `inputs` from the backend's fused GRU sequence kernel, which also
-        projects the inputs; None where the backend has none (it compiles the scan instead) or this cell's
-        settings need the generic steps."""
-        kernel = active.backend.fused_recurrence("gru")
-        if (kernel is None or recurrent_mask is not None or isinstance(input_mask, list) or not inputs.shape[0]
-                or not self.reset_after or self.activation is not activations.tanh
-                or self.recurrent_activation is not activations.sigmoid):
+        """(time-major outputs, [h]) of time-major `inputs` from the backend's fused GRU sequence kernel (reset gate
+        after the recurrent matmul), which also projects the inputs; None where the generic steps must run."""
+        fused = self._fused_call("gru", inputs, input_mask, recurrent_mask) if self.reset_after else None
+        if fused is None:
             return None
-        if input_mask is not None:
-            inputs = dropped(inputs, input_mask)
+        kernel, inputs = fused
         biases = (None, None) if self.bias is None else (ops.getitem(self.bias, 0), ops.getitem(self.bias, 1))
         outputs = kernel(inputs, self.kernel, biases[0], states[0], self.recurrent_kernel, biases[1])
         return outputs, [ops.getitem(outputs, -1)]

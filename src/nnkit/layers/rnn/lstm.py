@@ -2,8 +2,7 @@
 import numpy as np
 
 from nnkit import activations, ops
-from nnkit.backends import active
-from nnkit.layers.rnn.dropout_rnn_cell import DropoutRNNCell, dropped
+from nnkit.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from nnkit.layers.rnn.recurrent_layer import RecurrentLayer
 
 
@@ -48,17 +47,13 @@ class LSTMCell(DropoutRNNCell):
 
     def fused_sequence(self, inputs, states, input_mask=None, recurrent_mask=None):
         """(time-major outputs, [h, c]) of time-major `inputs` from the backend's fused LSTM sequence kernel, which
-        also projects the inputs; None where the backend has none (it compiles the scan instead) or this cell's
-        settings need the generic steps."""
-        kernel = active.backend.fused_recurrence("lstm")
-        steps = inputs.shape[0]
-        if (kernel is None or recurrent_mask is not None or isinstance(input_mask, list) or not steps
-                or self.activation is not activations.tanh or self.recurrent_activation is not activations.sigmoid):
+        also projects the inputs; None where the generic steps must run (see _fused_call)."""
+        fused = self._fused_call("lstm", inputs, input_mask, recurrent_mask)
+        if fused is None:
             return None
-        if input_mask is not None:
-            inputs = dropped(inputs, input_mask)
-        h, c = states
-        sequence = kernel(inputs, self.kernel, self.bias, h, c, self.recurrent_kernel)
+        kernel, inputs = fused
+        steps = inputs.shape[0]
+        sequence = kernel(inputs, self.kernel, self.bias, *states, self.recurrent_kernel)
         return ops.getitem(sequence, slice(0, steps)), [ops.getitem(sequence, steps - 1), ops.getitem(sequence, steps)]
 
     def get_config(self):
