@@ -202,7 +202,7 @@ def test_identity():
         ("lecun_normal", I.LecunNormal), ("lecun_uniform", I.LecunUniform),
         ("zeros", I.Zeros), ("ones", I.Ones), ("constant", I.Constant),
         ("orthogonal", I.Orthogonal), ("Orthogonal", I.Orthogonal),
-        ("OrthogonalInitializer", I.Orthogonal), ("identity", I.Identity),
+        ("OrthogonalInitializer", I.Orthogonal), ("identity", I.Identity), ("IdentityInitializer", I.Identity),
         ("truncated_normal", I.TruncatedNormal), ("random_normal", I.RandomNormal),
         ("random_uniform", I.RandomUniform), ("variance_scaling", I.VarianceScaling),
         ("uniform", I.RandomUniform), ("normal", I.RandomNormal), ("zero", I.Zeros), ("one", I.Ones),
@@ -228,6 +228,17 @@ def test_get_other_identifiers():
     assert isinstance(I.get({"class_name": "zeros"}), I.Zeros)
     with pytest.raises(ValueError, match="Could not interpret"):
         I.get(42)
+
+
+def test_deserialize_takes_a_name_as_keras_does():
+    from nnkit import constraints, regularizers
+
+    assert type(I.deserialize("ones")) is I.Ones and type(I.deserialize("he_normal")) is I.HeNormal
+    assert type(regularizers.deserialize("l2")) is regularizers.L2
+    assert type(constraints.deserialize("non_neg")) is constraints.NonNeg
+    assert I.serialize(None) is None
+    with pytest.raises(ValueError, match="Unknown initializer 'onez'.*'ones'"):
+        I.deserialize("onez")
 
 
 def test_unknown_name_suggests_close_match():

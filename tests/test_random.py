@@ -68,9 +68,11 @@ class _NoisyIdentity(layers.Layer):
 
 
 def test_seed_generator_state_threads_through_training(backend):
+    """As in Keras 3 the state is a non-trainable variable but no weight: not saved, counted or in get_weights()."""
     model = nnkit.Sequential([nnkit.Input((3,)), _NoisyIdentity(), layers.Dense(1)])
-    state = model.non_trainable_weights
+    state = model.non_trainable_variables
     assert [v.path.split("/")[-1] for v in state] == ["seed_generator_state"]
+    assert model.non_trainable_weights == [] and len(model.get_weights()) == 2
     model.compile(loss="mse", backend=backend.name)
     before = state[0].numpy()
     model.fit(np.ones((8, 3), np.float32), np.ones((8, 1), np.float32), epochs=1, batch_size=4, verbose=0)

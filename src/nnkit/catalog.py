@@ -31,7 +31,9 @@ class Catalog:
         return {"class_name": type(instance).__name__, "config": instance.get_config()}
 
     def deserialize(self, config):
-        """Rebuild an object from a `serialize` dict."""
+        """Rebuild an object from a `serialize` dict (or, as Keras takes too, a name)."""
+        if isinstance(config, str):
+            return self.lookup(config)()
         if not isinstance(config, dict) or "class_name" not in config:
             raise ValueError(f"{_article(self.kind).capitalize()} {self.kind} config needs a 'class_name' key; "
                              f"received {config!r}")

@@ -302,5 +302,6 @@ he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunU
 # Class names, their snake_case forms, and the aliases Keras keeps for older code.
 _CATALOG = Catalog(Initializer, _CLASSES, "initializer", aliases={
     "uniform": RandomUniform, "normal": RandomNormal, "one": Ones, "zero": Zeros, "OrthogonalInitializer": Orthogonal,
+    "IdentityInitializer": Identity,
 })
 get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize

@@ -44,6 +44,7 @@ class Layer:
         reject_unknown(f"{type(self).__name__}()", kwargs, accepted_keywords(type(self)))
         self._tracked_layers = []
         self._own_variables = []
+        self._own_states = []  # variables that are layer state but no weights (see _track_state)
         self._inbound_nodes = []
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.trainable = trainable
@@ -76,10 +77,9 @@ class Layer:
             cls.build = build_and_mark
 
     def __setattr__(self, name, value):
-        if isinstance(value, SeedGenerator) and "_own_variables" in self.__dict__:
-            if all(value.state is not known for known in self._own_variables):  # its state: a layer state
-                value.state.path = f"{self.name}/{value.state.name}"
-                self._own_variables.append(value.state)
+        if isinstance(value, SeedGenerator) and "_own_states" in self.__dict__:
+            if all(value.state is not known for known in self._own_states):
+                self._track_state(value.state)
         if not name.startswith("_"):
             candidates = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
             for layer in candidates:
@@ -144,9 +144,28 @@ class Layer:
         return self._collect(lambda layer: [v for v in layer._own_variables if not v.trainable]
                              + [w for sub in layer._sublayers for w in sub.non_trainable_weights])
 
-    variables = weights
+    def _track_state(self, variable):
+        """Keep `variable` as layer state that is no weight, as Keras 3 keeps RNN states and seed generators: it
+        flows through compiled steps with the non-trainable variables, but is never saved, counted in summary()
+        or taken by get_weights()/set_weights()."""
+        variable.path = f"{self.name}/{variable.name}"
+        self._own_states.append(variable)
+        return variable
+
+    @property
+    def variables(self):
+        """The weights, then the state variables of this layer and its sublayers."""
+        return self._collect(lambda layer: layer.weights + layer._states())
+
     trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        """The non-trainable weights, then the state variables: what a pure step carries besides the trainables."""
+        return self._collect(lambda layer: layer.non_trainable_weights + layer._states())
+
+    def _states(self):
+        return self._collect(lambda layer: layer._own_states + [v for sub in layer._sublayers for v in sub._states()])
 
     def get_weights(self):
         """The weights as host NumPy arrays, in `weights` order."""
@@ -429,7 +448,7 @@ class Layer:
         the backend (jax.grad, nnkit's tape), for hand-written training loops."""
         from nnkit.ops.variable import Assigned
 
-        trainable, non_trainable = self.trainable_weights, self.non_trainable_weights
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
         if len(trainable_variables) != len(trainable) or len(non_trainable_variables) != len(non_trainable):
             raise ValueError(f"Layer '{self.name}'.stateless_call() needs {len(trainable)} trainable and "
                              f"{len(non_trainable)} non-trainable values, received {len(trainable_variables)} and "

@@ -140,7 +140,7 @@ class Model(StepMethods, Layer):
 
     def _place_on(self, backend):
         if self._placed_on is not backend:
-            for variable in self.weights:
+            for variable in self.variables:
                 variable.move_to(backend)
             self._placed_on = backend
             for layer in self._nested_layers():

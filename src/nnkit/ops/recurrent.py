@@ -28,7 +28,9 @@ def _pool():
 
 class _Residuals:
     """What one sequence's VJP needs (`arrays` by name), kept while its output lives; `pooled` are the arrays
-    that go back to the pool with the output, and `shared` caches the backward pass the argument rules share."""
+    that go back to the forward thread's pool with the output (a backward on another thread takes from its own
+    pool: `take` is per thread, `give` is safe anywhere), and `shared` caches the backward pass the argument rules
+    share."""
 
     def __init__(self, pool, xp, pooled, arrays, output_ref):
         self.pool, self.xp, self.pooled, self.arrays = pool, xp, list(pooled), arrays
@@ -188,7 +190,7 @@ def _lstm_through_time(kernels, xp, g, out, residuals, inputs, kernel, bias, h0,
     units = width // 4
     dtype = gates.dtype
     kernel_t = xp.ascontiguousarray(recurrent_kernel.T)
-    dz = residuals.pool.take(xp, gates.shape, dtype)
+    dz = _pool().take(xp, gates.shape, dtype)
     residuals.pooled.append(dz)
     step = kernels(xp, batch, units, dtype)
     dh = g[steps - 1].astype(dtype, copy=True)
@@ -333,8 +335,8 @@ def _gru_through_time(kernels, xp, g, out, residuals, inputs, kernel, input_bias
     units = recurrent_kernel.shape[0]
     dtype = saved.dtype
     kernel_t = xp.ascontiguousarray(recurrent_kernel.T)
-    d_projected = residuals.pool.take(xp, (steps, batch, 3 * units), dtype)
-    d_inner = residuals.pool.take(xp, (steps, batch, 3 * units), dtype)
+    d_projected = _pool().take(xp, (steps, batch, 3 * units), dtype)
+    d_inner = _pool().take(xp, (steps, batch, 3 * units), dtype)
     residuals.pooled += [d_projected, d_inner]
     through_recurrence = xp.empty((batch, units), dtype=dtype)
     step = kernels(xp, batch, units, dtype)

@@ -19,7 +19,7 @@ class StepFunctions:
         self.replicas = replicas or Replicas()  # the distribution seam: reduces gradients, state and metrics
         self.compile = backend.jit if jit else (lambda fn, donate_argnums=(): fn)
         self.trainable = model.trainable_weights
-        self.non_trainable = model.non_trainable_weights
+        self.non_trainable = model.non_trainable_variables
         self.regularized = [(i, v.regularizer) for i, v in enumerate(self.trainable) if v.regularizer is not None]
         self.constrained = [(i, v.constraint) for i, v in enumerate(self.trainable) if v.constraint is not None]
         self.uses_randomness = model._uses_randomness()

@@ -71,7 +71,7 @@ class Trainer:
 
     def _place_weights(self):
         """Start every process from process 0's weights, placed where the distribution keeps them."""
-        variables = self.model.weights
+        variables = self.model.variables
         for variable, value in zip(variables, self.replicas.broadcast([v._value for v in variables])):
             variable._value = value
         self.replicas.place_weights(variables)
@@ -316,7 +316,7 @@ class Trainer:
     def check_placement(self):
         """Every weight must live on this trainer's backend (a layer shared with a model compiled for another
         backend has been moved there)."""
-        for variable in self.model.weights:
+        for variable in self.model.variables:
             if variable.backend is not self.backend:
                 raise ValueError(
                     f"Model '{self.model.name}' is compiled for the {self.backend.name} backend, but its weight "

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import nnkit
+from layer_checks import keras_or_skip
 from nnkit import layers
 
 X = np.random.default_rng(5).standard_normal((2, 3, 4)).astype(np.float32)
@@ -112,10 +113,29 @@ def test_stateful_keeps_states_across_calls_and_resets():
     assert not np.allclose(first, second)  # the second batch starts from the first one's final states
     fresh = layers.LSTM(3, return_sequences=True)
     fresh.build((None, 3, 4))
-    fresh.set_weights(layer.get_weights()[:3])
+    fresh.set_weights(layer.get_weights())  # the states are no weights
     np.testing.assert_allclose(np.asarray(fresh(np.concatenate([X, X], 1)))[:, 3:], second, rtol=1e-5, atol=1e-6)
     layer.reset_states()
     np.testing.assert_allclose(np.asarray(layer(X)), first, rtol=1e-6)
+
+
+def test_stateful_states_are_no_weights_as_in_keras(tmp_path):
+    """Keras 3 keeps a stateful RNN's states as variables outside its weights: get_weights(), weight files and
+    parameter counts of a stateful layer are those of the plain one, both ways."""
+    keras = keras_or_skip()
+
+    def build(api):
+        return api.Sequential([api.Input(batch_shape=(2, 3, 4)), api.layers.LSTM(5, stateful=True)])
+
+    reference, model = build(keras), build(nnkit)
+    assert model.count_params() == reference.count_params() and len(model.layers[0].get_weights()) == 3
+    reference.save_weights(tmp_path / "keras.weights.h5")
+    model.load_weights(tmp_path / "keras.weights.h5")
+    model.save_weights(tmp_path / "nnkit.weights.h5")
+    reference.load_weights(tmp_path / "nnkit.weights.h5")
+    for _ in range(2):  # the second call starts from the states the first one left
+        np.testing.assert_allclose(np.asarray(model(X)), np.asarray(reference(X)), rtol=1e-5, atol=1e-6)
+    assert [v.shape for v in model.layers[0].non_trainable_variables] == [(2, 5), (2, 5)]
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax"], indirect=True)

@@ -1,5 +1,7 @@
 """RNN: runs a cell over the time axis with the backend's scan (lax.scan on JAX, a loop through nnkit.ops on
 eager backends), with masks, initial and stateful states, reversed sequences and dropout masks per sequence."""
+import numpy as np
+
 from nnkit import ops
 from nnkit.backends import active
 from nnkit.layers.input_spec import InputSpec
@@ -7,6 +9,7 @@ from nnkit.layers.layer import Layer
 from nnkit.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from nnkit.layers.symbolic import flatten, pack_like
 from nnkit.ops.eager_scan import eager_scan
+from nnkit.ops.variable import Variable
 
 
 def _sizes(state_size):
@@ -55,19 +58,14 @@ class RNN(Layer):
                     f"{type(self).__name__} '{self.name}' is stateful, so it needs a fixed batch size: pass "
                     f"batch_size= (or batch_shape=) to the Input, received input shape {tuple(sequences_shape)}.")
             self._state_variables = [
-                self.add_weight((batch, size), "zeros", trainable=False, name=f"rnn_state_{i}")
+                self._track_state(Variable(np.zeros((batch, size), self.variable_dtype), name=f"rnn_state_{i}",
+                                           trainable=False, backend=active.backend))
                 for i, size in enumerate(flatten(self.state_size))]
             self.states = pack_like(self._state_structure(), self._state_variables)
 
     def _state_structure(self):
         """state_size as a list (of lists, for stacked cells): the nesting of the states."""
         return [s if not isinstance(s, (list, tuple)) else list(s) for s in self.state_size]
-
-    @property
-    def weights(self):
-        """The cell's weights (Keras' order), then the stateful states."""
-        own = [v for v in self._own_variables]
-        return self._collect(lambda layer: [w for sub in layer._sublayers for w in sub.weights] + own)
 
     def reset_states(self, states=None):
         """Set the stateful states to zeros (or to the given host arrays)."""
