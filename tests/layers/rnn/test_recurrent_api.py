@@ -186,6 +186,12 @@ def test_wrong_rank_names_the_layer():
         layer(np.ones((2, 4), np.float32))
 
 
+@pytest.mark.parametrize("kind", [layers.LSTM, layers.GRU, layers.SimpleRNN])
+def test_zero_time_steps_is_an_error_naming_the_layer(kind):
+    with pytest.raises(ValueError, match="'empty' needs at least one time step.*\\(2, 0, 4\\)"):
+        kind(3, name="empty")(np.zeros((2, 0, 4), np.float32))
+
+
 def test_stateful_without_a_batch_size_is_an_error():
     with pytest.raises(ValueError, match="'stateful_gru'.*fixed batch size"):
         nnkit.Sequential([layers.Input((3, 4)), layers.GRU(3, stateful=True, name="stateful_gru")])

@@ -104,10 +104,10 @@ class DropoutRNNCell(Layer):
 
     def _fused_call(self, kind, inputs, input_mask, recurrent_mask):
         """(the backend's fused `kind` sequence primitive, the inputs with their dropout mask applied) when this
-        call can take it: the backend has one, no recurrent dropout, at least one step and Keras' default
-        activations; else None (the generic steps run)."""
+        call can take it: the backend has one, no recurrent dropout and Keras' default activations; else None (the
+        generic steps run)."""
         kernel = active.backend.fused_recurrence(kind)
-        if (kernel is None or recurrent_mask is not None or isinstance(input_mask, list) or not inputs.shape[0]
+        if (kernel is None or recurrent_mask is not None or isinstance(input_mask, list)
                 or self.activation is not activations.tanh or self.recurrent_activation is not activations.sigmoid):
             return None
         return kernel, inputs if input_mask is None else dropped(inputs, input_mask)

@@ -115,6 +115,9 @@ class RNN(Layer):
             raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs of shape (batch, time, features), "
                              f"received shape {shape}.")
         batch, steps = shape[0], shape[1]
+        if steps == 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}' needs at least one time step, received inputs of "
+                             f"shape {shape}.")
         states = self._states_for(initial_state, batch)
         xs = ops.transpose(sequences, (1, 0, 2))
         if mask is not None:
