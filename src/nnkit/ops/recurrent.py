@@ -119,11 +119,12 @@ def _lstm_forward(kernels, xp, inputs, kernel, bias, h0, c0, recurrent_kernel):
     recurrent = xp.empty((batch, width), dtype=dtype)
     step = kernels(xp, batch, units, dtype)
     h, c = h0, c0
-    for t in range(steps):
-        xp.matmul(h, scaled_kernel, out=recurrent)
-        c_new, h = c_all[t], out[t]
-        step.forward(gates_all[t], recurrent, c, c_new, tanh_c_all[t], h)
-        c = c_new
+    with _overflow_to_inf(xp):
+        for t in range(steps):
+            xp.matmul(h, scaled_kernel, out=recurrent)
+            c_new, h = c_all[t], out[t]
+            step.forward(gates_all[t], recurrent, c, c_new, tanh_c_all[t], h)
+            c = c_new
     out[steps] = c
     _keep(xp, pool, out, (gates_all, c_all, tanh_c_all), flat_inputs=flat_inputs, gates=gates_all, c=c_all,
           tanh_c=tanh_c_all)
@@ -145,8 +146,7 @@ class UfuncLstmSteps:
         c_new = f c + i candidate, tanh(c_new) and h = o tanh(c_new)."""
         xp, units = self.xp, self.units
         gates += recurrent
-        with _overflow_to_inf(xp):
-            xp.exp(gates, out=gates)
+        xp.exp(gates, out=gates)  # may overflow to inf on purpose: the loop silences the warning
         gates += 1
         xp.divide(1, gates, out=gates)
         i, f, candidate, o = (gates[:, k * units:(k + 1) * units] for k in range(4))
